@@ -1,0 +1,176 @@
+/**
+ * Resolves the settings of one run: defaults < provider preset < settings file < env < flags.
+ * Env and flags apply to this run only and are never written back; the one thing ever written
+ * is a generated proxy key, into the file's own contents.
+ */
+import { randomBytes } from 'node:crypto';
+import type { z } from 'zod';
+import { providerPreset, providerPresets } from './providers.ts';
+import { readSettingsFile, writeSettingsFile, defaultSettingsPath } from './settings-file.ts';
+import {
+  defaultSettings,
+  settingsFields,
+  type Settings,
+  type SettingsField,
+  type SettingsLayer,
+} from './settings-schema.ts';
+import { isLoopbackHost } from './loopback.ts';
+
+/** Environment variables read for each setting (DESIGN.md CLI table). */
+export const settingsEnvNames = {
+  host: 'PARLEY_HOST',
+  port: 'PARLEY_PORT',
+  upstreamApi: 'PARLEY_UPSTREAM_API',
+  baseUrl: 'OPENAI_BASE_URL',
+  model: 'PARLEY_MODEL',
+  smallModel: 'PARLEY_SMALL_MODEL',
+  proxyKey: 'PARLEY_PROXY_KEY',
+  provider: 'PARLEY_PROVIDER',
+  logLevel: 'PARLEY_LOG_LEVEL',
+} as const satisfies Partial<Record<SettingsField, string>>;
+
+export const UPSTREAM_KEY_ENV = 'OPENAI_API_KEY';
+export const CONFIG_PATH_ENV = 'PARLEY_CONFIG';
+
+/** Raw values from the command line, before validation (strings as typed). */
+export type FlagValues = Partial<Record<SettingsField, string | boolean>>;
+
+export interface LoadSettingsInput {
+  readonly flags?: FlagValues;
+  readonly configPath?: string | undefined;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface LoadedSettings {
+  readonly settings: Settings;
+  readonly settingsPath: string;
+  /** The upstream key, from OPENAI_API_KEY; undefined when it is missing. */
+  readonly upstreamApiKey: string | undefined;
+  /** Whether the provider needs OPENAI_API_KEY at all (keyless local servers do not). */
+  readonly upstreamNeedsKey: boolean;
+  readonly proxyKeyGenerated: boolean;
+  readonly warnings: readonly string[];
+}
+
+/** A bad setting: the message is the one line the CLI prints before exiting 2. */
+export class SettingsError extends Error {
+  override readonly name = 'SettingsError';
+}
+
+type Source = { kind: 'file'; path: string } | { kind: 'env' } | { kind: 'flag' };
+
+export async function loadSettings(input: LoadSettingsInput = {}): Promise<LoadedSettings> {
+  const env = input.env ?? process.env;
+  const settingsPath =
+    input.configPath ?? nonEmpty(env[CONFIG_PATH_ENV]) ?? defaultSettingsPath(env);
+
+  const fileContents = await readSettingsFile(settingsPath).catch((error: unknown) => {
+    throw new SettingsError(error instanceof Error ? error.message : String(error));
+  });
+  const fileLayer = validateLayer(fileContents, { kind: 'file', path: settingsPath });
+  const envLayer = validateLayer(readEnvLayer(env), { kind: 'env' });
+  const flagLayer = validateLayer(input.flags ?? {}, { kind: 'flag' });
+
+  const providerName =
+    flagLayer.provider ?? envLayer.provider ?? fileLayer.provider ?? defaultSettings.provider;
+  const preset = providerPreset(providerName);
+  if (!preset) {
+    throw new SettingsError(
+      `unknown provider "${providerName}": known providers are ${Object.keys(providerPresets).join(', ')}`,
+    );
+  }
+
+  const merged = {
+    ...defaultSettings,
+    ...preset.settings,
+    ...fileLayer,
+    ...envLayer,
+    ...flagLayer,
+  };
+  const warnings: string[] = [];
+
+  if (!merged.requireAuth && !isLoopbackHost(merged.host)) {
+    throw new SettingsError(
+      `--no-auth is only allowed when bound to loopback; ${merged.host} is reachable from other machines`,
+    );
+  }
+  if (!isLoopbackHost(merged.host)) {
+    warnings.push(
+      `binding ${merged.host}: Parley is reachable from other machines; every client needs the proxy key`,
+    );
+  }
+
+  let proxyKey = merged.proxyKey;
+  let proxyKeyGenerated = false;
+  if (proxyKey === undefined) {
+    proxyKey = generateProxyKey();
+    proxyKeyGenerated = true;
+    await writeSettingsFile(settingsPath, { ...fileContents, proxyKey }).catch((error: unknown) => {
+      throw new SettingsError(error instanceof Error ? error.message : String(error));
+    });
+  }
+
+  const upstreamApiKey = nonEmpty(env[UPSTREAM_KEY_ENV]);
+  if (preset.needsApiKey && upstreamApiKey === undefined) {
+    warnings.push(
+      `${UPSTREAM_KEY_ENV} is not set: requests will be answered with 401 until you set it and restart`,
+    );
+  }
+
+  return {
+    settings: { ...merged, proxyKey },
+    settingsPath,
+    upstreamApiKey,
+    upstreamNeedsKey: preset.needsApiKey,
+    proxyKeyGenerated,
+    warnings,
+  };
+}
+
+/** 32 random bytes, URL-safe: fits a header and an env var without quoting. */
+export function generateProxyKey(): string {
+  return `parley-${randomBytes(32).toString('base64url')}`;
+}
+
+function readEnvLayer(env: NodeJS.ProcessEnv): Record<string, string> {
+  const layer: Record<string, string> = {};
+  for (const [field, name] of Object.entries(settingsEnvNames)) {
+    const value = nonEmpty(env[name]);
+    if (value !== undefined) layer[field] = value;
+  }
+  return layer;
+}
+
+function validateLayer(raw: Record<string, unknown>, source: Source): SettingsLayer {
+  const layer: Record<string, unknown> = {};
+  for (const [field, schema] of Object.entries(settingsFields) as [SettingsField, z.ZodType][]) {
+    const value = raw[field];
+    if (value === undefined) continue;
+    const result = schema.safeParse(value);
+    if (!result.success) {
+      const reason = result.error.issues[0]?.message ?? 'invalid value';
+      // A key is never echoed, not even a malformed one.
+      const shown = field === 'proxyKey' ? 'the value' : JSON.stringify(value);
+      throw new SettingsError(`invalid ${where(field, source)}: ${shown} ${reason}`);
+    }
+    layer[field] = result.data;
+  }
+  return layer;
+}
+
+function where(field: SettingsField, source: Source): string {
+  switch (source.kind) {
+    case 'flag':
+      return `--${field.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+    case 'env':
+      return field in settingsEnvNames
+        ? settingsEnvNames[field as keyof typeof settingsEnvNames]
+        : field;
+    case 'file':
+      return `"${field}" in ${source.path}`;
+  }
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
+}

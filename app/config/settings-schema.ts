@@ -1,0 +1,86 @@
+/**
+ * The one settings schema, shared by the desktop app and `parley serve` (DESIGN.md "Settings").
+ * Every field is validated on its own so an error can name the field and where the bad value
+ * came from (settings file, environment variable or flag).
+ */
+import { z } from 'zod';
+
+export const UPSTREAM_APIS = ['responses', 'chat'] as const;
+export type UpstreamApi = (typeof UPSTREAM_APIS)[number];
+
+export const LOG_LEVELS = ['silent', 'error', 'warn', 'info', 'debug'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const httpUrl = z.string().refine(
+  (value) => {
+    if (!URL.canParse(value)) return false;
+    const { protocol } = new URL(value);
+    return protocol === 'http:' || protocol === 'https:';
+  },
+  { message: 'must be an http:// or https:// URL' },
+);
+
+const milliseconds = z.coerce.number().int().min(1).max(86_400_000);
+
+/** Validators for each settings field; strings from env and flags are coerced where needed. */
+export const settingsFields = {
+  host: z.string().trim().min(1, 'must not be empty'),
+  port: z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(0, 'must be between 0 and 65535')
+    .max(65535, 'must be between 0 and 65535'),
+  upstreamApi: z.enum(UPSTREAM_APIS, { error: `must be one of: ${UPSTREAM_APIS.join(', ')}` }),
+  baseUrl: httpUrl,
+  model: z.string().trim().min(1, 'must not be empty'),
+  smallModel: z.string().trim().min(1, 'must not be empty'),
+  proxyKey: z.string().trim().min(8, 'must be at least 8 characters'),
+  provider: z.string().trim().min(1, 'must not be empty'),
+  logLevel: z.enum(LOG_LEVELS, { error: `must be one of: ${LOG_LEVELS.join(', ')}` }),
+  requireAuth: z.boolean(),
+  /** Upstream request timeout (the SDK's `timeout`): generous, reasoning models think for minutes. */
+  upstreamTimeoutMs: milliseconds,
+  /** How many times the SDK retries a failed upstream call before any byte reached the client. */
+  upstreamMaxRetries: z.coerce.number().int().min(0).max(10),
+  /** SIGINT/SIGTERM: how long in-flight streams may run on before they are ended. */
+  shutdownGraceMs: z.coerce.number().int().min(0).max(600_000),
+  /** Largest request body accepted; Claude Code requests with screenshots run to megabytes. */
+  bodyLimitBytes: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * 1024 * 1024),
+  /** Extra names the Host header may carry besides loopback (e.g. a name in /etc/hosts). */
+  allowedHosts: z.array(z.string().trim().min(1)),
+} as const;
+
+export type SettingsField = keyof typeof settingsFields;
+export type Settings = { [K in SettingsField]: z.infer<(typeof settingsFields)[K]> };
+/** A settings file may set any subset; proxyKey is absent until one is generated. */
+export type SettingsLayer = Partial<Settings>;
+
+export const settingsFileSchema = z.looseObject(
+  Object.fromEntries(
+    Object.entries(settingsFields).map(([name, schema]) => [name, schema.optional()]),
+  ) as { [K in SettingsField]: z.ZodOptional<(typeof settingsFields)[K]> },
+);
+
+export const DEFAULT_PORT = 8419;
+
+/** Defaults before any preset, file, env or flag. proxyKey has none: it is generated once. */
+export const defaultSettings: Omit<Settings, 'proxyKey'> = {
+  host: '127.0.0.1',
+  port: DEFAULT_PORT,
+  upstreamApi: 'responses',
+  baseUrl: 'https://api.openai.com/v1',
+  model: 'gpt-5.1',
+  smallModel: 'gpt-5-mini',
+  provider: 'openai',
+  logLevel: 'info',
+  requireAuth: true,
+  upstreamTimeoutMs: 600_000,
+  upstreamMaxRetries: 2,
+  shutdownGraceMs: 5_000,
+  bodyLimitBytes: 32 * 1024 * 1024,
+  allowedHosts: [],
+};

@@ -1,0 +1,72 @@
+/**
+ * Parley's engine, free of Electron: `startProxy` is what `parley serve` and the desktop app
+ * both call. Everything the proxy needs comes in through the options.
+ */
+import type OpenAI from 'openai';
+import type { LoadedSettings } from './config/load-settings.ts';
+import { silentLogger, type Logger } from './log.ts';
+import { createServer } from './server/create-server.ts';
+import { listen } from './server/listen.ts';
+import { createUpstreamClient } from './upstream/client.ts';
+import { PARLEY_VERSION } from './version.ts';
+
+export { loadSettings, SettingsError } from './config/load-settings.ts';
+export type { LoadedSettings } from './config/load-settings.ts';
+export type { Settings } from './config/settings-schema.ts';
+export { ListenError } from './server/listen.ts';
+export { createLogger, type Logger } from './log.ts';
+export { PARLEY_VERSION } from './version.ts';
+
+export interface ProxyOptions {
+  /** Resolved settings, from `loadSettings`. */
+  readonly loaded: LoadedSettings;
+  readonly logger?: Logger;
+  /** An upstream client to use instead of one built from settings (tests). */
+  readonly upstream?: OpenAI;
+}
+
+export interface ProxyHandle {
+  readonly host: string;
+  readonly port: number;
+  /** The base URL clients use: the value for ANTHROPIC_BASE_URL. */
+  readonly url: string;
+  /** Stops accepting; in-flight requests get `graceMs` to finish, then are cut. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
+  const { settings, settingsPath, upstreamApiKey, upstreamNeedsKey } = options.loaded;
+  const logger = options.logger ?? silentLogger;
+  let url = '';
+  const app = createServer({
+    settings,
+    settingsPath,
+    upstream:
+      options.upstream ??
+      createUpstreamClient({
+        baseUrl: settings.baseUrl,
+        apiKey: upstreamApiKey,
+        timeoutMs: settings.upstreamTimeoutMs,
+        maxRetries: settings.upstreamMaxRetries,
+      }),
+    upstreamKeyConfigured: !upstreamNeedsKey || upstreamApiKey !== undefined,
+    logger,
+    version: PARLEY_VERSION,
+    publicUrl: () => url,
+  });
+  const listening = await listen(app, settings.host, settings.port);
+  url = `http://${urlHost(settings.host)}:${listening.port}`;
+  return {
+    host: settings.host,
+    port: listening.port,
+    url,
+    close: (graceMs = settings.shutdownGraceMs) => listening.close(graceMs),
+  };
+}
+
+/** A host clients can connect to: a wildcard bind is reached through loopback. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}

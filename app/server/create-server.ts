@@ -1,0 +1,101 @@
+/**
+ * The express app: guards, body parsing, routes and the Anthropic-shaped fallbacks. It holds no
+ * translation logic; routes compose the translators and the upstream client they are given.
+ */
+import { randomBytes } from 'node:crypto';
+import express, { type Express, type RequestHandler } from 'express';
+import type OpenAI from 'openai';
+import type { Settings } from '../config/settings-schema.ts';
+import { UPSTREAM_KEY_ENV } from '../config/load-settings.ts';
+import type { Logger } from '../log.ts';
+import { displayBaseUrl } from '../upstream/client.ts';
+import { errorHandler, notFound } from './fallback-handlers.ts';
+import { authGuard, hostGuard, originGuard } from './guards.ts';
+import { requestLog } from './request-log.ts';
+import { sendError } from './send-error.ts';
+
+export interface ServerDeps {
+  readonly settings: Settings;
+  readonly settingsPath: string;
+  readonly upstream: OpenAI;
+  /** False when the provider needs OPENAI_API_KEY and it was not set. */
+  readonly upstreamKeyConfigured: boolean;
+  readonly logger: Logger;
+  readonly version: string;
+  /** The address clients use (known only once listening, for port 0). */
+  readonly publicUrl: () => string;
+  readonly newRequestId?: () => string;
+}
+
+export function createServer(deps: ServerDeps): Express {
+  const { settings, logger } = deps;
+  const newRequestId = deps.newRequestId ?? (() => `req_${randomBytes(12).toString('hex')}`);
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+
+  app.use((_req, res, next) => {
+    res.setHeader('request-id', newRequestId());
+    next();
+  });
+  app.use(requestLog(logger));
+  app.use(hostGuard({ boundHost: settings.host, allowedHosts: settings.allowedHosts }));
+  app.use(originGuard());
+
+  // Claude Code sends HEAD / at every start, without a key; answer it cheaply.
+  app.head('/', (_req, res) => {
+    res.status(200).end();
+  });
+  app.get('/health', (_req, res) => {
+    res.json({
+      status: 'ok',
+      name: 'parley',
+      version: deps.version,
+      upstream: {
+        api: settings.upstreamApi,
+        baseUrl: displayBaseUrl(settings.baseUrl),
+        keyConfigured: deps.upstreamKeyConfigured,
+      },
+    });
+  });
+
+  if (settings.requireAuth) {
+    app.use(authGuard({ proxyKey: settings.proxyKey, settingsPath: deps.settingsPath }));
+  }
+  app.use(requireJsonPost());
+  app.use(express.json({ limit: settings.bodyLimitBytes }));
+  app.use('/v1/messages', requireUpstreamKey(deps.upstreamKeyConfigured));
+
+  app.use(notFound(deps.publicUrl));
+  app.use(errorHandler(logger, settings.bodyLimitBytes));
+  return app;
+}
+
+/** A browser "simple request" (text/plain) must not get through; clients always send JSON. */
+function requireJsonPost(): RequestHandler {
+  return (req, res, next) => {
+    if (req.method !== 'POST' || req.is('application/json') !== false) {
+      next();
+      return;
+    }
+    sendError(
+      res,
+      'invalid_request_error',
+      `content-type must be application/json (got "${req.headers['content-type'] ?? 'none'}").`,
+    );
+  };
+}
+
+function requireUpstreamKey(configured: boolean): RequestHandler {
+  return (_req, res, next) => {
+    if (configured) {
+      next();
+      return;
+    }
+    sendError(
+      res,
+      'authentication_error',
+      `Parley has no upstream API key: set ${UPSTREAM_KEY_ENV} in the environment of "parley serve" and restart it.`,
+    );
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * THE traffic contract (DESIGN.md "Traffic events"): one discriminated union on `type`, plain
+ * JSON only, so it survives structured clone (IPC) and JSON.stringify (the inspector feed).
+ * Payloads are redacted before they are published.
+ */
+
+/** Fields every event carries. */
+export interface TrafficEventBase {
+  /** Identifies one client request and everything it caused. */
+  readonly exchangeId: string;
+  /** Monotonic per exchange, from 0. */
+  readonly seq: number;
+  /** Wall clock, epoch ms. */
+  readonly at: number;
+  /** Monotonic clock, ms; use differences of it for durations. */
+  readonly t: number;
+}
+
+export type JsonValue =
+  string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+
+export interface ExchangeStarted extends TrafficEventBase {
+  readonly type: 'exchange.started';
+  readonly method: string;
+  readonly route: string;
+  readonly clientModel: string | null;
+  readonly upstreamModel: string | null;
+  readonly routingRule: string | null;
+  readonly stream: boolean;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly request: JsonValue;
+}
+
+export interface UpstreamRequested extends TrafficEventBase {
+  readonly type: 'upstream.requested';
+  readonly api: 'responses' | 'chat';
+  readonly url: string;
+  readonly body: JsonValue;
+}
+
+export interface UpstreamEventReceived extends TrafficEventBase {
+  readonly type: 'upstream.event-received';
+  /** The upstream event as parsed JSON (or the whole body when not streaming). */
+  readonly data: JsonValue;
+}
+
+export interface ClientEventSent extends TrafficEventBase {
+  readonly type: 'client.event-sent';
+  readonly event: string;
+  readonly data: JsonValue;
+}
+
+export interface ToolCallStarted extends TrafficEventBase {
+  readonly type: 'tool-call.started';
+  readonly toolUseId: string;
+  readonly name: string;
+}
+
+export interface ToolCallCompleted extends TrafficEventBase {
+  readonly type: 'tool-call.completed';
+  readonly toolUseId: string;
+  readonly name: string;
+  readonly input: JsonValue;
+}
+
+export interface UsageReported extends TrafficEventBase {
+  readonly type: 'usage.reported';
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cacheReadInputTokens: number;
+  readonly cacheCreationInputTokens: number;
+  /** True when the upstream reported no usage and Parley estimated it. */
+  readonly estimated: boolean;
+}
+
+export interface ExchangeFinished extends TrafficEventBase {
+  readonly type: 'exchange.finished';
+  readonly status: number;
+  readonly stopReason: string | null;
+  readonly ttfbMs: number | null;
+  readonly durationMs: number;
+}
+
+export interface ExchangeFailed extends TrafficEventBase {
+  readonly type: 'exchange.failed';
+  readonly status: number | null;
+  readonly errorType: string;
+  readonly message: string;
+  readonly upstreamStatus: number | null;
+  readonly durationMs: number;
+}
+
+export type TrafficEvent =
+  | ExchangeStarted
+  | UpstreamRequested
+  | UpstreamEventReceived
+  | ClientEventSent
+  | ToolCallStarted
+  | ToolCallCompleted
+  | UsageReported
+  | ExchangeFinished
+  | ExchangeFailed;
+
+export type TrafficEventType = TrafficEvent['type'];

@@ -1,0 +1,135 @@
+/**
+ * Renders a scripted turn as Chat Completions does on the wire (PROTOCOL.md 2.2): `data:` chunks
+ * ending in `[DONE]`, tool calls announced by index with id and name on their first delta only,
+ * usage in a last chunk with empty `choices` when the request asked for it. Reasoning goes out as
+ * `reasoning_content`, as DeepSeek, xAI and vLLM send it.
+ */
+import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
+import type { CompletionUsage } from 'openai/resources/completions';
+import { defaultUsage, splitIntoDeltas, type ScriptedTurn } from './script.ts';
+import type { RenderContext } from './responses-wire.ts';
+
+type Delta = ChatCompletionChunk.Choice.Delta & { reasoning_content?: string };
+type FinishReason = ChatCompletionChunk.Choice['finish_reason'];
+
+export function renderChatChunks(
+  turn: ScriptedTurn,
+  ctx: RenderContext,
+  includeUsage: boolean,
+): ChatCompletionChunk[] {
+  const id = ctx.ids.id('chatcmpl-');
+  const size = turn.deltaSize ?? 4;
+  const chunk = (delta: Delta, finish_reason: FinishReason = null): ChatCompletionChunk => ({
+    id,
+    object: 'chat.completion.chunk',
+    created: ctx.createdAt,
+    model: ctx.model,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason }],
+  });
+
+  const chunks: ChatCompletionChunk[] = [chunk({ role: 'assistant', content: '' })];
+  let toolIndex = 0;
+  for (const output of turn.output ?? []) {
+    switch (output.type) {
+      case 'reasoning':
+        for (const delta of splitIntoDeltas(output.summary.join('\n\n'), size)) {
+          chunks.push(chunk({ reasoning_content: delta }));
+        }
+        break;
+      case 'text':
+        for (const delta of splitIntoDeltas(output.text, size))
+          chunks.push(chunk({ content: delta }));
+        break;
+      case 'tool_call': {
+        const index = toolIndex++;
+        const callId = output.callId ?? ctx.ids.id('call_');
+        chunks.push(
+          chunk({
+            tool_calls: [
+              {
+                index,
+                id: callId,
+                type: 'function',
+                function: { name: output.name, arguments: '' },
+              },
+            ],
+          }),
+        );
+        for (const delta of splitIntoDeltas(output.arguments, size)) {
+          chunks.push(chunk({ tool_calls: [{ index, function: { arguments: delta } }] }));
+        }
+        break;
+      }
+    }
+  }
+  chunks.push(chunk({}, finishReason(turn, toolIndex > 0)));
+  if (includeUsage) {
+    chunks.push({
+      id,
+      object: 'chat.completion.chunk',
+      created: ctx.createdAt,
+      model: ctx.model,
+      choices: [],
+      usage: chatUsage(turn),
+    });
+  }
+  return chunks;
+}
+
+export function renderChatBody(turn: ScriptedTurn, ctx: RenderContext): ChatCompletion {
+  const outputs = turn.output ?? [];
+  const text = outputs.flatMap((output) => (output.type === 'text' ? [output.text] : [])).join('');
+  const reasoning = outputs.flatMap((output) =>
+    output.type === 'reasoning' ? output.summary : [],
+  );
+  const toolCalls = outputs.flatMap((output) =>
+    output.type === 'tool_call'
+      ? [
+          {
+            id: output.callId ?? ctx.ids.id('call_'),
+            type: 'function' as const,
+            function: { name: output.name, arguments: output.arguments },
+          },
+        ]
+      : [],
+  );
+  const message: ChatCompletion.Choice['message'] & { reasoning_content?: string } = {
+    role: 'assistant',
+    content: text === '' && toolCalls.length > 0 ? null : text,
+    refusal: null,
+  };
+  if (toolCalls.length > 0) message.tool_calls = toolCalls;
+  if (reasoning.length > 0) message.reasoning_content = reasoning.join('\n\n');
+  return {
+    id: ctx.ids.id('chatcmpl-'),
+    object: 'chat.completion',
+    created: ctx.createdAt,
+    model: ctx.model,
+    choices: [
+      {
+        index: 0,
+        message,
+        logprobs: null,
+        finish_reason: finishReason(turn, toolCalls.length > 0),
+      },
+    ],
+    usage: chatUsage(turn),
+  };
+}
+
+function finishReason(turn: ScriptedTurn, hasToolCalls: boolean): NonNullable<FinishReason> {
+  if (turn.incomplete === 'max_output_tokens') return 'length';
+  if (turn.incomplete === 'content_filter') return 'content_filter';
+  return hasToolCalls ? 'tool_calls' : 'stop';
+}
+
+function chatUsage(turn: ScriptedTurn): CompletionUsage {
+  const usage = turn.usage ?? defaultUsage;
+  return {
+    prompt_tokens: usage.input,
+    completion_tokens: usage.output,
+    total_tokens: usage.input + usage.output,
+    prompt_tokens_details: { cached_tokens: usage.cached ?? 0 },
+    completion_tokens_details: { reasoning_tokens: usage.reasoning ?? 0 },
+  };
+}

@@ -1,0 +1,201 @@
+/**
+ * A mock OpenAI upstream on loopback, faithful on the wire: `/v1/responses` and
+ * `/v1/chat/completions`, streaming and not, answering each request with the next scripted turn
+ * (or its fault) and recording every request it received.
+ */
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { renderChatBody, renderChatChunks } from './chat-wire.ts';
+import {
+  renderResponsesBody,
+  renderResponsesEvents,
+  type RenderContext,
+} from './responses-wire.ts';
+import { IdSource, type ScriptedTurn } from './script.ts';
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: unknown;
+}
+
+export interface MockUpstream {
+  /** Base URL for the `openai` SDK, ending in `/v1`. */
+  readonly url: string;
+  readonly requests: readonly RecordedRequest[];
+  /** Queues turns; each upstream request takes the next one. */
+  enqueue(...turns: ScriptedTurn[]): void;
+  /** Turns queued but not yet taken. */
+  pending(): number;
+  close(): Promise<void>;
+}
+
+export interface MockUpstreamOptions {
+  /** `created` / `created_at` of every answer (default a fixed instant, for stable output). */
+  readonly createdAt?: number;
+}
+
+type Wire =
+  { readonly api: 'responses' } | { readonly api: 'chat'; readonly includeUsage: boolean };
+
+export async function startMockUpstream(options: MockUpstreamOptions = {}): Promise<MockUpstream> {
+  const queue: ScriptedTurn[] = [];
+  const requests: RecordedRequest[] = [];
+  const sockets = new Set<Socket>();
+  const ids = new IdSource();
+  const createdAt = options.createdAt ?? 1_767_225_600;
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      let body: unknown = text;
+      try {
+        body = text === '' ? undefined : JSON.parse(text);
+      } catch {
+        // recorded as the raw text; the upstream answers 400 below
+      }
+      const path = req.url ?? '';
+      requests.push({ method: req.method ?? '', path, headers: req.headers, body });
+      void answer(path, body, res);
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+
+  async function answer(path: string, body: unknown, res: ServerResponse): Promise<void> {
+    const route = path.split('?')[0];
+    if (route !== '/v1/responses' && route !== '/v1/chat/completions') {
+      sendJson(res, 404, openAiError(`Invalid URL (POST ${path})`, 'invalid_request_error'));
+      return;
+    }
+    if (!isRecord(body)) {
+      sendJson(
+        res,
+        400,
+        openAiError('We could not parse the JSON body of your request.', 'invalid_request_error'),
+      );
+      return;
+    }
+    const turn = queue.shift();
+    if (!turn) {
+      sendJson(res, 500, openAiError('mock upstream: no scripted turn left', 'server_error'), {
+        'x-should-retry': 'false',
+      });
+      return;
+    }
+    if (turn.fault?.kind === 'http-error') {
+      sendJson(res, turn.fault.status, turn.fault.body, turn.fault.headers);
+      return;
+    }
+    if (turn.fault?.kind === 'hang' && turn.fault.afterEvents === undefined) return;
+
+    const ctx: RenderContext = {
+      ids,
+      model: typeof body['model'] === 'string' ? body['model'] : 'unknown',
+      createdAt,
+    };
+    const wire: Wire =
+      route === '/v1/responses'
+        ? { api: 'responses' }
+        : {
+            api: 'chat',
+            includeUsage:
+              isRecord(body['stream_options']) && body['stream_options']['include_usage'] === true,
+          };
+    if (body['stream'] !== true) {
+      sendJson(
+        res,
+        200,
+        wire.api === 'responses' ? renderResponsesBody(turn, ctx) : renderChatBody(turn, ctx),
+      );
+      return;
+    }
+    await stream(res, turn, framesFor(turn, ctx, wire));
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    requests,
+    enqueue: (...turns) => queue.push(...turns),
+    pending: () => queue.length,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => {
+          resolve();
+        });
+      }),
+  };
+}
+
+function framesFor(turn: ScriptedTurn, ctx: RenderContext, wire: Wire): string[] {
+  if (wire.api === 'responses') {
+    return renderResponsesEvents(turn, ctx).map(
+      (event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`,
+    );
+  }
+  return [
+    ...renderChatChunks(turn, ctx, wire.includeUsage).map(
+      (chunk) => `data: ${JSON.stringify(chunk)}\n\n`,
+    ),
+    'data: [DONE]\n\n',
+  ];
+}
+
+async function stream(res: ServerResponse, turn: ScriptedTurn, frames: string[]): Promise<void> {
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    'x-request-id': 'req_mock',
+  });
+  res.flushHeaders();
+  const fault = turn.fault;
+  // With a fault or pacing, each frame must really be out before the next step.
+  const paced = fault !== undefined || (turn.delayMs ?? 0) > 0;
+  for (const [index, frame] of frames.entries()) {
+    if (fault?.kind === 'reset' && index === fault.afterEvents) {
+      // Let the client read what was sent, then reset (RST, not a clean FIN).
+      await sleep(25);
+      res.socket?.resetAndDestroy();
+      return;
+    }
+    if (fault?.kind === 'hang' && index === fault.afterEvents) return;
+    if (res.destroyed) return;
+    if (paced)
+      await new Promise<void>((resolve) =>
+        res.write(frame, () => {
+          resolve();
+        }),
+      );
+    else res.write(frame);
+    if (turn.delayMs !== undefined && turn.delayMs > 0) await sleep(turn.delayMs);
+  }
+  res.end();
+}
+
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+function openAiError(message: string, type: string): unknown {
+  return { error: { message, type, param: null, code: null } };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
