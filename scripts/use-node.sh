@@ -16,9 +16,12 @@ parley_use_node() {
   if [ ! -x "$bin/node" ]; then
     echo "parley: node $(node --version 2>/dev/null || echo missing) is older than 22; installing Node $PARLEY_NODE_VERSION into $cache" >&2
     mkdir -p "$cache" || return 1
+    # A package.json of its own makes the cache folder npm's project root. (--prefix would also
+    # move npm's global config, and with it the machine's CA settings.)
+    [ -f "$cache/package.json" ] || echo '{"private": true}' > "$cache/package.json"
     # --ignore-scripts=false: the `node` package links its platform binary in a preinstall step.
-    npm install --prefix "$cache" --no-save --no-package-lock --no-audit --no-fund \
-      --loglevel=error --ignore-scripts=false "node@$PARLEY_NODE_VERSION" >&2 || return 1
+    (cd "$cache" && npm install --no-save --no-package-lock --no-audit --no-fund \
+      --loglevel=error --ignore-scripts=false "node@$PARLEY_NODE_VERSION") >&2 || return 1
   fi
   export PATH="$bin:$PATH"
   hash -r
