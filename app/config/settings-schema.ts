@@ -42,6 +42,8 @@ export const settingsFields = {
   upstreamTimeoutMs: milliseconds,
   /** How many times the SDK retries a failed upstream call before any byte reached the client. */
   upstreamMaxRetries: z.coerce.number().int().min(0).max(10),
+  /** A `ping` event after this much silence on a stream (reasoning can be silent for minutes). */
+  pingIntervalMs: milliseconds,
   /** SIGINT/SIGTERM: how long in-flight streams may run on before they are ended. */
   shutdownGraceMs: z.coerce.number().int().min(0).max(600_000),
   /** Largest request body accepted; Claude Code requests with screenshots run to megabytes. */
@@ -80,6 +82,7 @@ export const defaultSettings: Omit<Settings, 'proxyKey'> = {
   requireAuth: true,
   upstreamTimeoutMs: 600_000,
   upstreamMaxRetries: 2,
+  pingIntervalMs: 10_000,
   shutdownGraceMs: 5_000,
   bodyLimitBytes: 32 * 1024 * 1024,
   allowedHosts: [],

@@ -11,6 +11,7 @@ import type { Logger } from '../log.ts';
 import { displayBaseUrl } from '../upstream/client.ts';
 import { errorHandler, notFound } from './fallback-handlers.ts';
 import { authGuard, hostGuard, originGuard } from './guards.ts';
+import { messagesRoute } from './messages-route.ts';
 import { requestLog } from './request-log.ts';
 import { sendError } from './send-error.ts';
 
@@ -65,6 +66,9 @@ export function createServer(deps: ServerDeps): Express {
   app.use(requireJsonPost());
   app.use(express.json({ limit: settings.bodyLimitBytes }));
   app.use('/v1/messages', requireUpstreamKey(deps.upstreamKeyConfigured));
+  const routeDeps = { settings, upstream: deps.upstream, logger };
+  app.post('/v1/messages', messagesRoute(routeDeps, { alwaysStream: false }));
+  app.post('/v1/messages/stream', messagesRoute(routeDeps, { alwaysStream: true }));
 
   app.use(notFound(deps.publicUrl));
   app.use(errorHandler(logger, settings.bodyLimitBytes));

@@ -29,6 +29,8 @@ export interface MockUpstream {
   enqueue(...turns: ScriptedTurn[]): void;
   /** Turns queued but not yet taken. */
   pending(): number;
+  /** Resolves once `count` responses were closed by the client before they ended. */
+  waitForAborts(count: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -45,6 +47,15 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
   const ids = new IdSource();
+  let aborts = 0;
+  const abortWaiters: { count: number; resolve: () => void }[] = [];
+  const countAbort = (): void => {
+    aborts += 1;
+    for (const waiter of abortWaiters.filter((w) => w.count <= aborts)) {
+      abortWaiters.splice(abortWaiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
+  };
   const createdAt = options.createdAt ?? 1_767_225_600;
 
   const server = createServer((req, res) => {
@@ -89,6 +100,9 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
       });
       return;
     }
+    res.once('close', () => {
+      if (!res.writableFinished) countAbort();
+    });
     if (turn.fault?.kind === 'http-error') {
       sendJson(res, turn.fault.status, turn.fault.body, turn.fault.headers);
       return;
@@ -127,6 +141,10 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
     requests,
     enqueue: (...turns) => queue.push(...turns),
     pending: () => queue.length,
+    waitForAborts: (count) =>
+      aborts >= count
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => abortWaiters.push({ count, resolve })),
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
@@ -169,6 +187,7 @@ async function stream(res: ServerResponse, turn: ScriptedTurn, frames: string[])
       return;
     }
     if (fault?.kind === 'hang' && index === fault.afterEvents) return;
+    if (fault?.kind === 'cut' && index === fault.afterEvents) break;
     if (res.destroyed) return;
     if (paced)
       await new Promise<void>((resolve) =>

@@ -37,7 +37,9 @@ export type ScriptedFault =
   /** Send the headers and this many events, then reset the connection. */
   | { readonly kind: 'reset'; readonly afterEvents: number }
   /** Stop answering: before the headers (no `afterEvents`) or after this many events. */
-  | { readonly kind: 'hang'; readonly afterEvents?: number };
+  | { readonly kind: 'hang'; readonly afterEvents?: number }
+  /** End the response cleanly after this many events, without its terminal event. */
+  | { readonly kind: 'cut'; readonly afterEvents: number };
 
 export interface ScriptedTurn {
   readonly output?: readonly ScriptedOutput[];

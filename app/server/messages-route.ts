@@ -1,0 +1,172 @@
+/**
+ * POST /v1/messages (and /v1/messages/stream): validate -> route -> translate the request ->
+ * call the upstream (aborted when the client goes away) -> translate the answer, as one JSON
+ * body or as an SSE stream. Errors before the first byte are HTTP errors; after it, a final SSE
+ * `error` event. Nothing is left running when the client disconnects.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Request, RequestHandler, Response } from 'express';
+import type OpenAI from 'openai';
+import type { Settings } from '../config/settings-schema.ts';
+import type { Logger } from '../log.ts';
+import { AnthropicError } from '../protocol/anthropic-errors.ts';
+import { validateMessagesRequest, type MessagesRequest } from '../protocol/messages-request.ts';
+import type { AnswerContext } from '../translate/answer-context.ts';
+import { toAnthropicError } from '../translate/errors.ts';
+import { toAnthropicMessage } from '../translate/from-responses.ts';
+import { ResponsesStreamTranslator } from '../translate/from-responses-stream.ts';
+import { toResponsesRequest, type TranslatedRequest } from '../translate/to-responses-request.ts';
+import { capabilitiesFor, type ModelCapabilities } from '../upstream/capabilities.ts';
+import { routeModel } from '../upstream/routing.ts';
+import { isClientAbort, toUpstreamFailure } from '../upstream/upstream-failure.ts';
+import { sendError } from './send-error.ts';
+import { SseWriter } from './sse-writer.ts';
+
+export interface MessagesRouteDeps {
+  readonly settings: Pick<Settings, 'model' | 'smallModel' | 'baseUrl' | 'pingIntervalMs'>;
+  readonly upstream: OpenAI;
+  readonly logger: Logger;
+}
+
+interface Exchange {
+  readonly request: MessagesRequest;
+  readonly upstreamModel: string;
+  readonly capabilities: ModelCapabilities;
+  readonly translated: TranslatedRequest;
+  readonly answer: AnswerContext;
+  readonly signal: AbortSignal;
+}
+
+export function messagesRoute(
+  deps: MessagesRouteDeps,
+  options: { alwaysStream: boolean },
+): RequestHandler {
+  return async (req, res) => {
+    const exchange = prepare(req, res, deps);
+    if (!exchange) return;
+    for (const note of exchange.translated.notes) deps.logger.debug(`${req.originalUrl}: ${note}`);
+    if (options.alwaysStream || exchange.request.stream === true) await stream(exchange, res, deps);
+    else await answerOnce(exchange, res, deps);
+  };
+}
+
+/** Steps 1–3: validate, route, translate. Answers the 400 itself and returns undefined. */
+function prepare(req: Request, res: Response, deps: MessagesRouteDeps): Exchange | undefined {
+  const validation = validateMessagesRequest(req.body);
+  if (!validation.ok) {
+    sendError(res, 'invalid_request_error', validation.message);
+    return undefined;
+  }
+  const request = validation.value;
+  const { upstreamModel } = routeModel(request.model, deps.settings);
+  const capabilities = capabilitiesFor(upstreamModel);
+  const translated = toResponsesRequest(request, { upstreamModel, capabilities, hash: sha256Hex });
+
+  // The client going away aborts the upstream call; a finished response does not.
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return {
+    request,
+    upstreamModel,
+    capabilities,
+    translated,
+    signal: controller.signal,
+    answer: {
+      messageId: `msg_${randomBytes(12).toString('hex')}`,
+      clientModel: request.model,
+      toolNames: translated.toolNames,
+      stopSequences: translated.stopSequences,
+      inputTokenEstimate: Math.ceil(JSON.stringify(translated.body).length / 4),
+      newToolUseId: () => `toolu_${randomBytes(12).toString('hex')}`,
+    },
+  };
+}
+
+/** Steps 4–5 without streaming: Claude Code's fallback, so as complete as the stream. */
+async function answerOnce(
+  exchange: Exchange,
+  res: Response,
+  deps: MessagesRouteDeps,
+): Promise<void> {
+  try {
+    const response = await deps.upstream.responses.create(
+      { ...exchange.translated.body, stream: false },
+      { signal: exchange.signal },
+    );
+    const message = toAnthropicMessage(response, exchange.answer);
+    logDetail(res, exchange, message.stop_reason ?? '');
+    res.json(message);
+  } catch (error) {
+    if (isClientAbort(error)) return;
+    const failure = anthropicErrorOf(error, exchange, deps);
+    logDetail(res, exchange, `error ${failure.type}`);
+    sendError(res, failure.type, failure.message, failure.headers);
+  }
+}
+
+/** Steps 4–5 streaming: our headers go out only once the upstream has answered (T16). */
+async function stream(exchange: Exchange, res: Response, deps: MessagesRouteDeps): Promise<void> {
+  let upstreamStream;
+  try {
+    upstreamStream = await deps.upstream.responses.create(
+      { ...exchange.translated.body, stream: true },
+      { signal: exchange.signal },
+    );
+  } catch (error) {
+    if (isClientAbort(error)) return;
+    const failure = anthropicErrorOf(error, exchange, deps);
+    logDetail(res, exchange, `error ${failure.type}`);
+    sendError(res, failure.type, failure.message, failure.headers);
+    return;
+  }
+
+  const translator = new ResponsesStreamTranslator(exchange.answer);
+  const writer = new SseWriter(res, deps.settings.pingIntervalMs);
+  writer.open({ 'request-id': String(res.getHeader('request-id') ?? '') });
+  try {
+    for await (const event of upstreamStream) {
+      writer.send(translator.onEvent(event));
+      if (translator.finished) break; // a stop sequence or an error: stop the upstream too
+    }
+    writer.send(translator.onEnd());
+  } catch (error) {
+    if (!isClientAbort(error)) {
+      const failure = anthropicErrorOf(error, exchange, deps);
+      writer.send(translator.fail(failure.type, failure.message));
+    }
+  } finally {
+    upstreamStream.controller.abort();
+    const { error, stopReason } = translator.outcome;
+    logDetail(res, exchange, error ? `error ${error.type}` : (stopReason ?? 'client gone'));
+    writer.end();
+  }
+}
+
+/** What the request log line says about this exchange (written when the response ends). */
+function logDetail(res: Response, exchange: Exchange, ending: string): void {
+  res.locals['logDetail'] = `${exchange.request.model} -> ${exchange.upstreamModel} ${ending}`;
+}
+
+function anthropicErrorOf(
+  error: unknown,
+  exchange: Exchange,
+  deps: MessagesRouteDeps,
+): AnthropicError {
+  if (error instanceof AnthropicError) return error;
+  const failure = toUpstreamFailure(error, {
+    upstreamModel: exchange.upstreamModel,
+    baseUrl: deps.settings.baseUrl,
+  });
+  if (failure.kind === 'connection')
+    deps.logger.warn(`upstream connection failed: ${failure.message}`);
+  return toAnthropicError(failure, {
+    promptTokenEstimate: exchange.answer.inputTokenEstimate,
+    contextWindow: exchange.capabilities.contextWindow,
+  });
+}
+
+function sha256Hex(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('hex');
+}

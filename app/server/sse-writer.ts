@@ -1,0 +1,57 @@
+/**
+ * Anthropic events -> text/event-stream frames. One socket write per batch of events (a batch
+ * is what one upstream event produced), and a `ping` after every `pingIntervalMs` of silence so
+ * clients and proxies in between keep a long reasoning pause open.
+ */
+import type { ServerResponse } from 'node:http';
+import type { AnthropicStreamEvent } from '../protocol/anthropic-wire.ts';
+
+const PING_FRAME = `event: ping\ndata: ${JSON.stringify({ type: 'ping' })}\n\n`;
+
+export class SseWriter {
+  readonly #res: ServerResponse;
+  readonly #pingTimer: NodeJS.Timeout;
+  #ended = false;
+
+  constructor(res: ServerResponse, pingIntervalMs: number) {
+    this.#res = res;
+    this.#pingTimer = setTimeout(() => {
+      this.#write(PING_FRAME);
+      this.#pingTimer.refresh();
+    }, pingIntervalMs);
+    this.#pingTimer.unref();
+  }
+
+  /** Sends the status line and headers; call once the upstream has answered (T16). */
+  open(headers: Readonly<Record<string, string>>): void {
+    this.#res.writeHead(200, {
+      ...headers,
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    this.#res.flushHeaders();
+  }
+
+  send(events: readonly AnthropicStreamEvent[]): void {
+    if (events.length === 0) return;
+    let frames = '';
+    for (const event of events)
+      frames += `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+    this.#write(frames);
+    this.#pingTimer.refresh();
+  }
+
+  end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    clearTimeout(this.#pingTimer);
+    if (!this.#res.destroyed) this.#res.end();
+  }
+
+  #write(frames: string): void {
+    if (this.#ended || this.#res.destroyed) return;
+    this.#res.write(frames);
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * Upstream failures -> Anthropic errors (PROTOCOL.md 3.7). Claude Code decides whether to retry
+ * from the status and type, and shows the message verbatim, so both must be right.
+ */
+import { AnthropicError, type AnthropicErrorType } from '../protocol/anthropic-errors.ts';
+
+/** A failed upstream call, in plain data (the upstream layer extracts it from SDK errors). */
+export interface UpstreamFailure {
+  readonly kind: 'http' | 'timeout' | 'connection';
+  readonly status?: number;
+  readonly code?: string | null;
+  readonly type?: string | null;
+  readonly message: string;
+  readonly retryAfter?: string;
+  /** Where it went, for messages the user can act on. */
+  readonly upstreamModel: string;
+  readonly baseUrl: string;
+}
+
+export interface ErrorContext {
+  /** Parley's own estimate of the prompt, for context-length errors without numbers. */
+  readonly promptTokenEstimate: number;
+  readonly contextWindow: number;
+}
+
+export function toAnthropicError(failure: UpstreamFailure, ctx: ErrorContext): AnthropicError {
+  if (failure.kind === 'timeout') {
+    return new AnthropicError(
+      'timeout_error',
+      `The upstream at ${failure.baseUrl} did not answer in time.`,
+    );
+  }
+  if (failure.kind === 'connection') {
+    return new AnthropicError(
+      'api_error',
+      `Cannot reach the upstream at ${failure.baseUrl}: ${failure.message}`,
+    );
+  }
+  const status = failure.status ?? 500;
+  const upstream = `Upstream (${failure.upstreamModel}): ${failure.message}`;
+  if (isContextOverflow(failure)) {
+    return new AnthropicError(
+      'invalid_request_error',
+      contextOverflowMessage(failure.message, ctx),
+    );
+  }
+  switch (status) {
+    case 400:
+    case 422:
+      return new AnthropicError('invalid_request_error', upstream);
+    case 401:
+      return new AnthropicError(
+        'authentication_error',
+        `The upstream rejected Parley's upstream API key (OPENAI_API_KEY), not your proxy key: ${failure.message}`,
+      );
+    case 402:
+      return new AnthropicError('billing_error', upstream);
+    case 403:
+      return new AnthropicError('permission_error', upstream);
+    case 404:
+      return new AnthropicError(
+        'not_found_error',
+        `The upstream does not know model "${failure.upstreamModel}" (or the base URL ${failure.baseUrl} is wrong): ${failure.message}`,
+      );
+    case 413:
+      return new AnthropicError('request_too_large', upstream);
+    case 429:
+      return rateLimited(failure, upstream);
+    case 503:
+    case 529:
+      return new AnthropicError('overloaded_error', upstream);
+    case 504:
+      return new AnthropicError('timeout_error', upstream);
+    default:
+      return status >= 500 || status < 400
+        ? new AnthropicError('api_error', upstream)
+        : new AnthropicError(typeForClientError(status), upstream);
+  }
+}
+
+/** The mid-stream form: only the type and message travel in the SSE `error` event. */
+export function streamErrorType(code: string | null | undefined): AnthropicErrorType {
+  switch (code) {
+    case 'rate_limit_exceeded':
+    case 'insufficient_quota':
+      return 'rate_limit_error';
+    case 'server_is_overloaded':
+    case 'overloaded':
+      return 'overloaded_error';
+    case 'context_length_exceeded':
+      return 'invalid_request_error';
+    default:
+      return 'api_error';
+  }
+}
+
+function rateLimited(failure: UpstreamFailure, message: string): AnthropicError {
+  if (failure.code === 'insufficient_quota') {
+    // Quota does not come back by retrying; the SDKs honour x-should-retry.
+    return new AnthropicError('rate_limit_error', message, { 'x-should-retry': 'false' });
+  }
+  return new AnthropicError(
+    'rate_limit_error',
+    message,
+    failure.retryAfter === undefined ? {} : { 'retry-after': failure.retryAfter },
+  );
+}
+
+function isContextOverflow(failure: UpstreamFailure): boolean {
+  return (
+    (failure.code === 'context_length_exceeded' ||
+      /maximum context length|context[_ ]length|too many tokens|prompt is too long/i.test(
+        failure.message,
+      )) &&
+    (failure.status === 400 || failure.status === 413 || failure.status === 422)
+  );
+}
+
+/** Claude Code compacts when the message starts with Anthropic's own wording. */
+function contextOverflowMessage(upstreamMessage: string, ctx: ErrorContext): string {
+  const numbers = [...upstreamMessage.matchAll(/(\d[\d,]*)\s*tokens/g)].map((match) =>
+    Number((match[1] ?? '').replace(/,/g, '')),
+  );
+  const maximum = numbers[0] ?? ctx.contextWindow;
+  const actual =
+    numbers.find((value) => value > maximum) ?? Math.max(ctx.promptTokenEstimate, maximum + 1);
+  return `prompt is too long: ${actual} tokens > ${maximum} maximum (upstream: ${upstreamMessage})`;
+}
+
+function typeForClientError(status: number): AnthropicErrorType {
+  return status === 408 ? 'timeout_error' : 'invalid_request_error';
+}

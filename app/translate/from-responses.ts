@@ -1,0 +1,159 @@
+/**
+ * OpenAI Responses body -> Anthropic message (non-streaming; PROTOCOL.md 3.3, 3.5, 3.6). Pure.
+ * The non-streaming path is Claude Code's fallback after a stream error, so it is as complete
+ * as the stream: text, refusals, tool calls (invalid arguments are an error, never an invented
+ * input), reasoning carried in the thinking signature, emulated stop sequences, usage.
+ */
+import { AnthropicError } from '../protocol/anthropic-errors.ts';
+import type {
+  AnthropicContentBlock,
+  AnthropicMessage,
+  AnthropicStopReason,
+} from '../protocol/anthropic-wire.ts';
+import { toolUseIdFor, type AnswerContext } from './answer-context.ts';
+import { streamErrorType } from './errors.ts';
+import { encodeReasoningSignature } from './reasoning-signature.ts';
+import { cutAtStopSequence } from './stop-sequences.ts';
+import { clientToolName } from './tools.ts';
+import { fromResponsesUsage, toAnthropicUsage, zeroUsage } from './usage.ts';
+
+type Json = Record<string, unknown>;
+
+export function toAnthropicMessage(response: unknown, ctx: AnswerContext): AnthropicMessage {
+  const body = asRecord(response);
+  if (body['status'] === 'failed') {
+    const error = asRecord(body['error']);
+    const code = typeof error['code'] === 'string' ? error['code'] : null;
+    throw new AnthropicError(
+      streamErrorType(code),
+      `Upstream response failed: ${typeof error['message'] === 'string' ? error['message'] : 'no reason given'}`,
+    );
+  }
+  const content: AnthropicContentBlock[] = [];
+  let refusal = false;
+  let toolUsed = false;
+  let stopSequence: string | null = null;
+
+  for (const item of asArray(body['output']).map(asRecord)) {
+    if (stopSequence !== null) break;
+    switch (item['type']) {
+      case 'reasoning':
+        content.push(thinkingBlock(item));
+        break;
+      case 'message':
+        for (const part of asArray(item['content']).map(asRecord)) {
+          const text = part['type'] === 'refusal' ? part['refusal'] : part['text'];
+          if (typeof text !== 'string') continue;
+          if (part['type'] === 'refusal') refusal = true;
+          const cut = cutAtStopSequence(text, ctx.stopSequences);
+          if (cut.emit !== '') content.push({ type: 'text', text: cut.emit });
+          if (cut.matched !== undefined) {
+            stopSequence = cut.matched;
+            break;
+          }
+        }
+        break;
+      case 'function_call':
+        content.push(toolUseBlock(item, ctx));
+        toolUsed = true;
+        break;
+      default:
+      // hosted tools and future item kinds: not ours to show (T15)
+    }
+  }
+
+  const usage = fromResponsesUsage(body['usage']);
+  return {
+    id: ctx.messageId,
+    type: 'message',
+    role: 'assistant',
+    model: ctx.clientModel,
+    content,
+    stop_reason: stopReason({
+      stopSequence,
+      toolUsed,
+      refusal,
+      incomplete: incompleteReason(body),
+    }),
+    stop_sequence: stopSequence,
+    usage: usage ? toAnthropicUsage(usage) : zeroUsage(ctx.inputTokenEstimate),
+  };
+}
+
+export interface StopReasonFacts {
+  readonly stopSequence: string | null;
+  readonly toolUsed: boolean;
+  readonly refusal: boolean;
+  readonly incomplete: string | undefined;
+}
+
+/** PROTOCOL.md 3.5: tool use wins over the upstream's own ending (T7). */
+export function stopReason(facts: StopReasonFacts): AnthropicStopReason {
+  if (facts.stopSequence !== null) return 'stop_sequence';
+  if (facts.toolUsed) return 'tool_use';
+  if (facts.incomplete === 'max_output_tokens') return 'max_tokens';
+  if (facts.incomplete === 'content_filter' || facts.refusal) return 'refusal';
+  return 'end_turn';
+}
+
+export function incompleteReason(response: Json): string | undefined {
+  if (response['status'] !== 'incomplete') return undefined;
+  const reason = asRecord(response['incomplete_details'])['reason'];
+  return typeof reason === 'string' ? reason : 'max_output_tokens';
+}
+
+export function thinkingBlock(item: Json): AnthropicContentBlock {
+  const summary = summaryTexts(item);
+  const encrypted = item['encrypted_content'];
+  return {
+    type: 'thinking',
+    thinking: summary.join('\n\n'),
+    signature: encodeReasoningSignature({
+      id: typeof item['id'] === 'string' ? item['id'] : '',
+      encryptedContent: typeof encrypted === 'string' ? encrypted : null,
+      summary,
+    }),
+  };
+}
+
+export function summaryTexts(item: Json): string[] {
+  return asArray(item['summary']).flatMap((part) => {
+    const text = asRecord(part)['text'];
+    return typeof text === 'string' ? [text] : [];
+  });
+}
+
+function toolUseBlock(item: Json, ctx: AnswerContext): AnthropicContentBlock {
+  const name = clientToolName(typeof item['name'] === 'string' ? item['name'] : '', ctx.toolNames);
+  const raw = typeof item['arguments'] === 'string' ? item['arguments'] : '';
+  return {
+    type: 'tool_use',
+    id: toolUseIdFor(item['call_id'], ctx),
+    name,
+    input: parseToolArguments(raw, name),
+  };
+}
+
+/** Empty arguments mean no arguments (T4); anything else must be a JSON object. */
+export function parseToolArguments(raw: string, toolName: string): unknown {
+  if (raw.trim() === '') return {};
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new AnthropicError('api_error', invalidArgumentsMessage(toolName));
+  }
+}
+
+export function invalidArgumentsMessage(toolName: string): string {
+  return `The upstream model produced invalid JSON arguments for tool ${toolName}; Parley will not invent an input. Retry the request.`;
+}
+
+export function asRecord(value: unknown): Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Json)
+    : {};
+}
+
+export function asArray(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}

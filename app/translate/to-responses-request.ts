@@ -1,0 +1,321 @@
+/**
+ * Anthropic Messages request -> OpenAI Responses request (PROTOCOL.md 3.1). Pure.
+ *
+ * Implements: system -> instructions (Claude Code's billing line dropped); in-place role:"system"
+ * messages -> developer items; user text/image/document -> input parts; tool_result ->
+ * function_call_output with every part kept and errors marked; assistant text -> assistant
+ * message; tool_use -> function_call without item id (T2); Parley-minted thinking -> the reasoning
+ * item it carries (T12); tools with strict:false and no $schema (T10); long names shortened;
+ * tool_choice; max_tokens clamped (T19); sampling dropped for reasoning models (T9); thinking ->
+ * reasoning effort; metadata.user_id -> its hash only (T21); store:false (T11).
+ * Drops on purpose, with a note: foreign thinking, redacted_thinking, unknown blocks, server
+ * tools the model lacks, top_k, and the stop sequences (emulated by the response side instead).
+ */
+import type {
+  ResponseCreateParamsNonStreaming,
+  ResponseFunctionCallOutputItemList,
+  ResponseInputContent,
+  ResponseInputItem,
+  Tool,
+} from 'openai/resources/responses/responses';
+import type {
+  ContentBlockParam,
+  DocumentBlockParam,
+  ImageBlockParam,
+  MessageParam,
+  MessagesRequest,
+  ToolResultBlockParam,
+  UnknownBlockParam,
+} from '../protocol/messages-request.ts';
+import type { ModelCapabilities } from '../upstream/capabilities.ts';
+import { effortFor } from './reasoning-effort.ts';
+import { decodeReasoningSignature } from './reasoning-signature.ts';
+import {
+  isCustomTool,
+  isWebSearchTool,
+  toolArguments,
+  toolNameMap,
+  toolParameters,
+  upstreamToolName,
+  type ToolNameMap,
+} from './tools.ts';
+
+export type ResponsesRequestBody = Omit<ResponseCreateParamsNonStreaming, 'stream'>;
+
+export interface ResponsesRequestContext {
+  readonly upstreamModel: string;
+  readonly capabilities: ModelCapabilities;
+  /** sha256 hex of a string, injected so the translator stays free of I/O modules. */
+  readonly hash: (value: string) => string;
+}
+
+export interface TranslatedRequest {
+  readonly body: ResponsesRequestBody;
+  /** Upstream tool names that were shortened, mapped back to the client's names. */
+  readonly toolNames: ToolNameMap;
+  /** The client's stop sequences, emulated while translating the answer. */
+  readonly stopSequences: readonly string[];
+  /** What was dropped or changed, for the log and the inspector. */
+  readonly notes: readonly string[];
+}
+
+const BILLING_LINE_PREFIX = 'x-anthropic-billing-header:';
+
+export function toResponsesRequest(
+  request: MessagesRequest,
+  ctx: ResponsesRequestContext,
+): TranslatedRequest {
+  const notes: string[] = [];
+  const caps = ctx.capabilities;
+  const body: ResponsesRequestBody = {
+    model: ctx.upstreamModel,
+    input: request.messages.flatMap((message) => messageItems(message, notes)),
+    store: false,
+    max_output_tokens: clampOutputTokens(request.max_tokens, caps, notes),
+  };
+
+  const instructions = systemText(request.system);
+  if (instructions !== undefined) body.instructions = instructions;
+
+  const tools = (request.tools ?? []).flatMap((tool): Tool[] => {
+    if (isCustomTool(tool)) {
+      const definition: Tool = {
+        type: 'function',
+        name: upstreamToolName(tool.name),
+        parameters: toolParameters(tool.input_schema),
+        strict: false,
+      };
+      if (tool.description !== undefined) definition.description = tool.description;
+      return [definition];
+    }
+    if (isWebSearchTool(tool) && caps.webSearch) return [{ type: 'web_search' }];
+    notes.push(
+      `dropped server tool ${tool.name} (${tool.type}): ${ctx.upstreamModel} has no equivalent`,
+    );
+    return [];
+  });
+  if (tools.length > 0) body.tools = tools;
+
+  const choice = request.tool_choice;
+  if (choice) {
+    if (choice.type === 'auto') body.tool_choice = 'auto';
+    else if (choice.type === 'any') body.tool_choice = 'required';
+    else if (choice.type === 'none') body.tool_choice = 'none';
+    else body.tool_choice = { type: 'function', name: upstreamToolName(choice.name) };
+    if ('disable_parallel_tool_use' in choice && choice.disable_parallel_tool_use === true) {
+      body.parallel_tool_calls = false;
+    }
+  }
+
+  if (caps.acceptsSampling) {
+    if (request.temperature !== undefined) body.temperature = request.temperature;
+    if (request.top_p !== undefined) body.top_p = request.top_p;
+  } else if (request.temperature !== undefined || request.top_p !== undefined) {
+    notes.push(
+      `dropped temperature/top_p: ${ctx.upstreamModel} is a reasoning model and rejects them`,
+    );
+  }
+  if (request.top_k !== undefined) notes.push('dropped top_k: OpenAI has no equivalent');
+
+  const effort = effortFor(request, caps);
+  if (effort !== undefined) {
+    body.reasoning = { effort, summary: 'auto' };
+    body.include = ['reasoning.encrypted_content'];
+  }
+
+  const userId = request.metadata?.user_id;
+  if (typeof userId === 'string' && userId !== '') {
+    const hashed = ctx.hash(userId);
+    body.safety_identifier = hashed;
+    body.prompt_cache_key = hashed;
+  }
+
+  const names = [
+    ...(request.tools ?? []).map((tool) => tool.name),
+    ...request.messages.flatMap((message) =>
+      typeof message.content === 'string'
+        ? []
+        : message.content.flatMap((block) =>
+            block.type === 'tool_use' && typeof block['name'] === 'string' ? [block['name']] : [],
+          ),
+    ),
+  ];
+  return {
+    body,
+    toolNames: toolNameMap(names),
+    stopSequences: request.stop_sequences ?? [],
+    notes,
+  };
+}
+
+function systemText(system: MessagesRequest['system']): string | undefined {
+  if (system === undefined) return undefined;
+  const parts = typeof system === 'string' ? [system] : system.map((block) => block.text);
+  const kept = parts.filter((text) => !text.startsWith(BILLING_LINE_PREFIX) && text !== '');
+  return kept.length > 0 ? kept.join('\n\n') : undefined;
+}
+
+function clampOutputTokens(requested: number, caps: ModelCapabilities, notes: string[]): number {
+  const clamped = Math.min(Math.max(requested, caps.minOutputTokens), caps.maxOutputTokens);
+  if (clamped !== requested)
+    notes.push(`max_tokens ${requested} -> max_output_tokens ${clamped} (model limits)`);
+  return clamped;
+}
+
+type Block = ContentBlockParam | UnknownBlockParam;
+
+function messageItems(message: MessageParam, notes: string[]): ResponseInputItem[] {
+  const blocks: Block[] =
+    typeof message.content === 'string'
+      ? [{ type: 'text', text: message.content }]
+      : message.content;
+  switch (message.role) {
+    case 'system':
+      return [{ type: 'message', role: 'developer', content: textOf(blocks, notes) }];
+    case 'user':
+      return userItems(blocks, notes);
+    case 'assistant':
+      return assistantItems(blocks, notes);
+  }
+}
+
+/** User content in order; a tool_result closes the pending user message so the order holds. */
+function userItems(blocks: Block[], notes: string[]): ResponseInputItem[] {
+  const items: ResponseInputItem[] = [];
+  let pending: ResponseInputContent[] = [];
+  const flush = (): void => {
+    if (pending.length > 0) items.push({ type: 'message', role: 'user', content: pending });
+    pending = [];
+  };
+  for (const block of blocks) {
+    if (block.type === 'tool_result') {
+      flush();
+      items.push(functionCallOutput(block as ToolResultBlockParam, notes));
+      continue;
+    }
+    const part = inputPart(block, notes);
+    if (part) pending.push(part);
+  }
+  flush();
+  return items;
+}
+
+function assistantItems(blocks: Block[], notes: string[]): ResponseInputItem[] {
+  const items: ResponseInputItem[] = [];
+  for (const block of blocks) {
+    const typed = block as ContentBlockParam;
+    switch (typed.type) {
+      case 'text':
+        if (typed.text !== '')
+          items.push({ type: 'message', role: 'assistant', content: typed.text });
+        break;
+      case 'tool_use':
+        items.push({
+          type: 'function_call',
+          call_id: typed.id,
+          name: upstreamToolName(typed.name),
+          arguments: toolArguments(typed.input),
+        });
+        break;
+      case 'thinking': {
+        const carried = decodeReasoningSignature(typed.signature);
+        if (carried) {
+          items.push({
+            type: 'reasoning',
+            id: carried.id,
+            summary: carried.summary.map((text) => ({ type: 'summary_text', text })),
+            ...(carried.encryptedContent === null
+              ? {}
+              : { encrypted_content: carried.encryptedContent }),
+          });
+        } else {
+          notes.push(
+            'dropped a thinking block not minted by Parley (its signature belongs to another backend)',
+          );
+        }
+        break;
+      }
+      case 'redacted_thinking':
+        notes.push('dropped a redacted_thinking block');
+        break;
+      default:
+        notes.push(`dropped an assistant ${block.type} block`);
+    }
+  }
+  return items;
+}
+
+function inputPart(block: Block, notes: string[]): ResponseInputContent | undefined {
+  const typed = block as ContentBlockParam;
+  switch (typed.type) {
+    case 'text':
+      return { type: 'input_text', text: typed.text };
+    case 'image':
+      return imagePart(typed);
+    case 'document':
+      return documentPart(typed);
+    default:
+      notes.push(`dropped a user ${block.type} block`);
+      return undefined;
+  }
+}
+
+function imagePart(block: ImageBlockParam): ResponseInputContent {
+  const url =
+    block.source.type === 'base64'
+      ? `data:${block.source.media_type};base64,${block.source.data}`
+      : block.source.url;
+  return { type: 'input_image', image_url: url, detail: 'auto' };
+}
+
+function documentPart(block: DocumentBlockParam): ResponseInputContent {
+  const source = block.source;
+  const filename = block.title ?? 'document.pdf';
+  switch (source.type) {
+    case 'base64':
+      return {
+        type: 'input_file',
+        filename,
+        file_data: `data:${source.media_type};base64,${source.data}`,
+      };
+    case 'url':
+      return { type: 'input_file', file_url: source.url };
+    case 'text':
+      return {
+        type: 'input_text',
+        text: block.title ? `${block.title}\n\n${source.data}` : source.data,
+      };
+  }
+}
+
+/** Every part kept: text stays text, images stay images; an error is said in words (T17). */
+function functionCallOutput(block: ToolResultBlockParam, notes: string[]): ResponseInputItem {
+  const errorPrefix = block.is_error === true ? 'Error: ' : '';
+  const content = block.content;
+  if (content === undefined || typeof content === 'string') {
+    return {
+      type: 'function_call_output',
+      call_id: block.tool_use_id,
+      output: errorPrefix + (content ?? ''),
+    };
+  }
+  const parts: ResponseFunctionCallOutputItemList = [];
+  if (errorPrefix !== '') parts.push({ type: 'input_text', text: errorPrefix.trim() });
+  for (const part of content) {
+    const converted = inputPart(part, notes);
+    if (converted) parts.push(converted);
+  }
+  const textParts = parts.flatMap((part) => (part.type === 'input_text' ? [part.text] : []));
+  const output = textParts.length === parts.length ? textParts.join('\n') : parts;
+  return { type: 'function_call_output', call_id: block.tool_use_id, output };
+}
+
+function textOf(blocks: Block[], notes: string[]): string {
+  return blocks
+    .flatMap((block) => {
+      if (block.type === 'text' && typeof block['text'] === 'string') return [block['text']];
+      notes.push(`dropped a system-message ${block.type} block`);
+      return [];
+    })
+    .join('\n\n');
+}

@@ -1,0 +1,65 @@
+/**
+ * Tool definitions and names, shared by both upstream APIs. OpenAI limits function names to 64
+ * characters; longer names (deep MCP tool names) are shortened deterministically and restored
+ * on the way back, so the client never sees the difference.
+ */
+import type { ToolParam } from '../protocol/messages-request.ts';
+
+export const MAX_TOOL_NAME_LENGTH = 64;
+
+/** Upstream name -> the client's name, for names that had to change. */
+export type ToolNameMap = ReadonlyMap<string, string>;
+
+export function upstreamToolName(name: string): string {
+  if (name.length <= MAX_TOOL_NAME_LENGTH) return name;
+  const suffix = `_${fnv1a32(name)}`;
+  return name.slice(0, MAX_TOOL_NAME_LENGTH - suffix.length) + suffix;
+}
+
+export function clientToolName(upstreamName: string, names: ToolNameMap): string {
+  return names.get(upstreamName) ?? upstreamName;
+}
+
+/** Every name in the request that had to be shortened, mapped back. */
+export function toolNameMap(names: Iterable<string>): ToolNameMap {
+  const map = new Map<string, string>();
+  for (const name of names) {
+    const shortened = upstreamToolName(name);
+    if (shortened !== name) map.set(shortened, name);
+  }
+  return map;
+}
+
+export type CustomToolParam = Extract<ToolParam, { input_schema: unknown }>;
+
+export function isCustomTool(tool: ToolParam): tool is CustomToolParam {
+  return (
+    'input_schema' in tool &&
+    (tool.type === undefined || tool.type === null || tool.type === 'custom')
+  );
+}
+
+/** `$schema` is meta-data OpenAI does not accept in parameters; everything else stays. */
+export function toolParameters(inputSchema: Record<string, unknown>): Record<string, unknown> {
+  const { $schema, ...rest } = inputSchema;
+  return { type: 'object', properties: {}, ...rest };
+}
+
+export function isWebSearchTool(tool: ToolParam): boolean {
+  return typeof tool.type === 'string' && tool.type.startsWith('web_search');
+}
+
+/** JSON of a tool input for the upstream: never an empty string (T4). */
+export function toolArguments(input: unknown): string {
+  return input === undefined || input === null ? '{}' : JSON.stringify(input);
+}
+
+/** 32-bit FNV-1a as 8 hex digits: stable across runs and machines, no crypto needed. */
+function fnv1a32(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, '0');
+}

@@ -1,0 +1,48 @@
+/**
+ * Upstream usage -> Anthropic usage (PROTOCOL.md 3.6, T14). OpenAI's input count includes cached
+ * tokens and Anthropic's does not: subtract, or clients double-count the cached part.
+ */
+import type { AnthropicUsage } from '../protocol/anthropic-wire.ts';
+
+export interface UpstreamUsage {
+  readonly inputTokens: number;
+  readonly cachedTokens: number;
+  readonly cacheWriteTokens: number;
+  readonly outputTokens: number;
+}
+
+export function toAnthropicUsage(usage: UpstreamUsage): AnthropicUsage {
+  const cached = Math.min(usage.cachedTokens, usage.inputTokens);
+  return {
+    input_tokens: usage.inputTokens - cached,
+    output_tokens: usage.outputTokens,
+    cache_creation_input_tokens: usage.cacheWriteTokens,
+    cache_read_input_tokens: cached,
+  };
+}
+
+/** The Responses API usage object, read defensively (fields vary across compatible servers). */
+export function fromResponsesUsage(usage: unknown): UpstreamUsage | undefined {
+  if (typeof usage !== 'object' || usage === null) return undefined;
+  const record = usage as Record<string, unknown>;
+  const details = (record['input_tokens_details'] ?? {}) as Record<string, unknown>;
+  return {
+    inputTokens: count(record['input_tokens']),
+    cachedTokens: count(details['cached_tokens']),
+    cacheWriteTokens: count(details['cache_write_tokens']),
+    outputTokens: count(record['output_tokens']),
+  };
+}
+
+export function zeroUsage(inputEstimate = 0): AnthropicUsage {
+  return {
+    input_tokens: inputEstimate,
+    output_tokens: 0,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0,
+  };
+}
+
+function count(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
+}

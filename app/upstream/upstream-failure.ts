@@ -1,0 +1,54 @@
+/**
+ * Turns what the `openai` SDK throws into plain data for translate/errors.ts, which must not
+ * import the SDK at run time.
+ */
+import OpenAI from 'openai';
+import type { UpstreamFailure } from '../translate/errors.ts';
+
+export function isClientAbort(error: unknown): boolean {
+  return error instanceof OpenAI.APIUserAbortError;
+}
+
+export function toUpstreamFailure(
+  error: unknown,
+  where: { upstreamModel: string; baseUrl: string },
+): UpstreamFailure {
+  if (error instanceof OpenAI.APIConnectionTimeoutError) {
+    return { kind: 'timeout', message: error.message, ...where };
+  }
+  if (error instanceof OpenAI.APIConnectionError) {
+    return { kind: 'connection', message: causeMessage(error), ...where };
+  }
+  if (error instanceof OpenAI.APIError) {
+    const headers = error.headers as Headers | undefined;
+    const retryAfter = headers?.get('retry-after') ?? undefined;
+    const details: unknown = error.error;
+    const body = (typeof details === 'object' && details !== null ? details : {}) as Record<
+      string,
+      unknown
+    >;
+    const message = typeof body['message'] === 'string' ? body['message'] : error.message;
+    const status: unknown = error.status;
+    return {
+      kind: 'http',
+      ...(typeof status === 'number' ? { status } : {}),
+      code: typeof error.code === 'string' ? error.code : null,
+      type: typeof error.type === 'string' ? error.type : null,
+      message,
+      ...(retryAfter === undefined ? {} : { retryAfter }),
+      ...where,
+    };
+  }
+  // A failure while reading the stream (socket reset, malformed SSE): the connection broke.
+  return {
+    kind: 'connection',
+    message: error instanceof Error ? error.message : String(error),
+    ...where,
+  };
+}
+
+function causeMessage(error: Error): string {
+  const cause = error.cause;
+  if (cause instanceof Error && cause.message !== '') return cause.message;
+  return error.message;
+}
