@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import type { MessagesRequest } from '../../../app/protocol/messages-request.ts';
+import {
+  streamErrorType,
+  toAnthropicError,
+  type UpstreamFailure,
+} from '../../../app/translate/errors.ts';
+import { effortFor } from '../../../app/translate/reasoning-effort.ts';
+import { toAnthropicUsage } from '../../../app/translate/usage.ts';
+import { capabilitiesFor } from '../../../app/upstream/capabilities.ts';
+import { routeModel } from '../../../app/upstream/routing.ts';
+
+const where = { upstreamModel: 'gpt-5.1', baseUrl: 'https://api.openai.com/v1' };
+const ctx = { promptTokenEstimate: 5000, contextWindow: 400_000 };
+const http = (status: number, message: string, code: string | null = null): UpstreamFailure => ({
+  kind: 'http',
+  status,
+  code,
+  message,
+  ...where,
+});
+
+describe('toAnthropicError', () => {
+  it('rewords context overflow into the phrase Claude Code compacts on', () => {
+    const error = toAnthropicError(
+      http(
+        400,
+        "This model's maximum context length is 128000 tokens. However, your messages resulted in 130,512 tokens.",
+        'context_length_exceeded',
+      ),
+      ctx,
+    );
+    expect(error.status).toBe(400);
+    expect(error.message).toMatch(/^prompt is too long: 130512 tokens > 128000 maximum/);
+  });
+
+  it('falls back to Parley figures when the upstream names none', () => {
+    const error = toAnthropicError(http(400, 'Input too long.', 'context_length_exceeded'), ctx);
+    expect(error.message).toMatch(/^prompt is too long: 400001 tokens > 400000 maximum/);
+  });
+
+  it('keeps timeouts and connection failures apart', () => {
+    expect(
+      toAnthropicError({ kind: 'timeout', message: 'timed out', ...where }, ctx),
+    ).toMatchObject({ status: 504, type: 'timeout_error' });
+    expect(
+      toAnthropicError({ kind: 'connection', message: 'ECONNREFUSED', ...where }, ctx),
+    ).toMatchObject({ status: 500, type: 'api_error' });
+  });
+
+  it('maps the statuses that decide whether Claude Code retries', () => {
+    const statuses: [number, number, string][] = [
+      [400, 400, 'invalid_request_error'],
+      [422, 400, 'invalid_request_error'],
+      [401, 401, 'authentication_error'],
+      [402, 402, 'billing_error'],
+      [403, 403, 'permission_error'],
+      [404, 404, 'not_found_error'],
+      [408, 504, 'timeout_error'],
+      [409, 400, 'invalid_request_error'],
+      [413, 413, 'request_too_large'],
+      [429, 429, 'rate_limit_error'],
+      [500, 500, 'api_error'],
+      [502, 500, 'api_error'],
+      [503, 529, 'overloaded_error'],
+      [504, 504, 'timeout_error'],
+    ];
+    for (const [upstream, status, type] of statuses) {
+      expect(toAnthropicError(http(upstream, 'x'), ctx), `upstream ${upstream}`).toMatchObject({
+        status,
+        type,
+      });
+    }
+  });
+
+  it('maps mid-stream error codes', () => {
+    expect(streamErrorType('rate_limit_exceeded')).toBe('rate_limit_error');
+    expect(streamErrorType('insufficient_quota')).toBe('rate_limit_error');
+    expect(streamErrorType('server_error')).toBe('api_error');
+    expect(streamErrorType(null)).toBe('api_error');
+  });
+});
+
+describe('effortFor', () => {
+  const request = (fields: Partial<MessagesRequest>): MessagesRequest => ({
+    model: 'claude-opus-4-8',
+    max_tokens: 100,
+    messages: [],
+    ...fields,
+  });
+  const gpt51 = capabilitiesFor('gpt-5.1');
+  const gpt5 = capabilitiesFor('gpt-5-mini');
+
+  it('maps thinking budgets and adaptive effort to what the model supports', () => {
+    expect(effortFor(request({ thinking: { type: 'enabled', budget_tokens: 1024 } }), gpt51)).toBe(
+      'low',
+    );
+    expect(effortFor(request({ thinking: { type: 'enabled', budget_tokens: 8000 } }), gpt51)).toBe(
+      'medium',
+    );
+    expect(effortFor(request({ thinking: { type: 'enabled', budget_tokens: 32000 } }), gpt51)).toBe(
+      'high',
+    );
+    expect(
+      effortFor(
+        request({ thinking: { type: 'adaptive' }, output_config: { effort: 'high' } }),
+        gpt51,
+      ),
+    ).toBe('high');
+    expect(
+      effortFor(
+        request({ thinking: { type: 'adaptive' }, output_config: { effort: 'max' } }),
+        gpt51,
+      ),
+    ).toBe('high');
+    expect(effortFor(request({}), gpt51)).toBe('medium');
+  });
+
+  it('uses the lowest effort when thinking is disabled, and none for models without reasoning', () => {
+    expect(effortFor(request({ thinking: { type: 'disabled' } }), gpt51)).toBe('none');
+    expect(effortFor(request({ thinking: { type: 'disabled' } }), gpt5)).toBe('minimal');
+    expect(
+      effortFor(
+        request({ thinking: { type: 'enabled', budget_tokens: 32000 } }),
+        capabilitiesFor('gpt-4.1'),
+      ),
+    ).toBeUndefined();
+  });
+});
+
+describe('usage and routing', () => {
+  it('subtracts cached tokens from input (T14)', () => {
+    expect(
+      toAnthropicUsage({
+        inputTokens: 6047,
+        cachedTokens: 2944,
+        cacheWriteTokens: 0,
+        outputTokens: 1623,
+      }),
+    ).toEqual({
+      input_tokens: 3103,
+      cache_read_input_tokens: 2944,
+      cache_creation_input_tokens: 0,
+      output_tokens: 1623,
+    });
+  });
+
+  it('routes Claude families and passes other names through', () => {
+    const models = { model: 'gpt-5.1', smallModel: 'gpt-5-mini' };
+    expect(routeModel('claude-opus-4-8', models)).toEqual({
+      upstreamModel: 'gpt-5.1',
+      rule: 'main',
+    });
+    expect(routeModel('claude-fable-5', models)).toEqual({
+      upstreamModel: 'gpt-5.1',
+      rule: 'main',
+    });
+    expect(routeModel('claude-haiku-4-5-20251001', models)).toEqual({
+      upstreamModel: 'gpt-5-mini',
+      rule: 'small',
+    });
+    expect(routeModel('claude-unknown-9', models)).toEqual({
+      upstreamModel: 'gpt-5.1',
+      rule: 'claude-default',
+    });
+    expect(routeModel('my-big-model', models)).toEqual({
+      upstreamModel: 'my-big-model',
+      rule: 'passthrough',
+    });
+  });
+});
