@@ -6,6 +6,7 @@ import type OpenAI from 'openai';
 import type { LoadedSettings } from './config/load-settings.ts';
 import { silentLogger, type Logger } from './log.ts';
 import { createServer } from './server/create-server.ts';
+import { InFlightStreams } from './server/in-flight.ts';
 import { listen } from './server/listen.ts';
 import { createUpstreamClient } from './upstream/client.ts';
 import { PARLEY_VERSION } from './version.ts';
@@ -38,6 +39,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const { settings, settingsPath, upstreamApiKey, upstreamNeedsKey } = options.loaded;
   const logger = options.logger ?? silentLogger;
   let url = '';
+  const inFlight = new InFlightStreams();
   const app = createServer({
     settings,
     settingsPath,
@@ -53,6 +55,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     logger,
     version: PARLEY_VERSION,
     publicUrl: () => url,
+    inFlight,
   });
   const listening = await listen(app, settings.host, settings.port);
   url = `http://${urlHost(settings.host)}:${listening.port}`;
@@ -60,7 +63,10 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     host: settings.host,
     port: listening.port,
     url,
-    close: (graceMs = settings.shutdownGraceMs) => listening.close(graceMs),
+    close: (graceMs = settings.shutdownGraceMs) =>
+      listening.close(graceMs, () => {
+        inFlight.stopAll('Parley is shutting down; retry the request once it is back.');
+      }),
   };
 }
 

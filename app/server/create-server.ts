@@ -11,6 +11,7 @@ import type { Logger } from '../log.ts';
 import { displayBaseUrl } from '../upstream/client.ts';
 import { errorHandler, notFound } from './fallback-handlers.ts';
 import { authGuard, hostGuard, originGuard } from './guards.ts';
+import type { InFlightStreams } from './in-flight.ts';
 import { messagesRoute } from './messages-route.ts';
 import { requestLog } from './request-log.ts';
 import { sendError } from './send-error.ts';
@@ -26,6 +27,8 @@ export interface ServerDeps {
   /** The address clients use (known only once listening, for port 0). */
   readonly publicUrl: () => string;
   readonly newRequestId?: () => string;
+  /** Streams in flight, ended with an error event when a shutdown's grace period is over. */
+  readonly inFlight: InFlightStreams;
 }
 
 export function createServer(deps: ServerDeps): Express {
@@ -66,7 +69,7 @@ export function createServer(deps: ServerDeps): Express {
   app.use(requireJsonPost());
   app.use(express.json({ limit: settings.bodyLimitBytes }));
   app.use('/v1/messages', requireUpstreamKey(deps.upstreamKeyConfigured));
-  const routeDeps = { settings, upstream: deps.upstream, logger };
+  const routeDeps = { settings, upstream: deps.upstream, logger, inFlight: deps.inFlight };
   app.post('/v1/messages', messagesRoute(routeDeps, { alwaysStream: false }));
   app.post('/v1/messages/stream', messagesRoute(routeDeps, { alwaysStream: true }));
 

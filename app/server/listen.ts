@@ -13,7 +13,11 @@ export class ListenError extends Error {
 export interface Listening {
   readonly server: Server;
   readonly port: number;
-  close(graceMs: number): Promise<void>;
+  /**
+   * Stops accepting; requests in flight get `graceMs` to finish. Then `atDeadline` runs (to end
+   * streams properly) and whatever is still open is cut.
+   */
+  close(graceMs: number, atDeadline?: () => void): Promise<void>;
 }
 
 export async function listen(app: Express, host: string, port: number): Promise<Listening> {
@@ -44,10 +48,17 @@ export async function listen(app: Express, host: string, port: number): Promise<
   return {
     server,
     port: address.port,
-    close(graceMs) {
+    close(graceMs, atDeadline) {
       closing ??= new Promise<void>((resolve) => {
         const deadline = setTimeout(() => {
-          for (const socket of sockets) socket.destroy();
+          atDeadline?.();
+          // Let the final events written at the deadline reach the wire before cutting.
+          setImmediate(() => {
+            for (const socket of sockets) socket.end();
+            setTimeout(() => {
+              for (const socket of sockets) socket.destroy();
+            }, 100).unref();
+          });
         }, graceMs);
         server.close(() => {
           clearTimeout(deadline);

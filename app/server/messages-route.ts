@@ -19,6 +19,7 @@ import { toResponsesRequest, type TranslatedRequest } from '../translate/to-resp
 import { capabilitiesFor, type ModelCapabilities } from '../upstream/capabilities.ts';
 import { routeModel } from '../upstream/routing.ts';
 import { isClientAbort, toUpstreamFailure } from '../upstream/upstream-failure.ts';
+import type { InFlightStreams } from './in-flight.ts';
 import { sendError } from './send-error.ts';
 import { SseWriter } from './sse-writer.ts';
 
@@ -26,6 +27,7 @@ export interface MessagesRouteDeps {
   readonly settings: Pick<Settings, 'model' | 'smallModel' | 'baseUrl' | 'pingIntervalMs'>;
   readonly upstream: OpenAI;
   readonly logger: Logger;
+  readonly inFlight: InFlightStreams;
 }
 
 interface Exchange {
@@ -125,6 +127,11 @@ async function stream(exchange: Exchange, res: Response, deps: MessagesRouteDeps
   const translator = new ResponsesStreamTranslator(exchange.answer);
   const writer = new SseWriter(res, deps.settings.pingIntervalMs);
   writer.open({ 'request-id': String(res.getHeader('request-id') ?? '') });
+  const forget = deps.inFlight.add((message) => {
+    writer.send(translator.fail('overloaded_error', message));
+    writer.end();
+    upstreamStream.controller.abort();
+  });
   try {
     for await (const event of upstreamStream) {
       writer.send(translator.onEvent(event));
@@ -137,6 +144,7 @@ async function stream(exchange: Exchange, res: Response, deps: MessagesRouteDeps
       writer.send(translator.fail(failure.type, failure.message));
     }
   } finally {
+    forget();
     upstreamStream.controller.abort();
     const { error, stopReason } = translator.outcome;
     logDetail(res, exchange, error ? `error ${error.type}` : (stopReason ?? 'client gone'));
