@@ -103,12 +103,12 @@ describe('the proxy key', () => {
   it('tells the user when they sent an OpenAI or Anthropic key instead', async () => {
     const testProxy = await startTestProxy();
     const openai = await testProxy
-      .client({ authToken: 'sk-proj-abcdefghijklmnopqrstuvwxyz' })
+      .client({ authToken: 'sk-proj-fake-abcdefghijklmnopqrstuvwxyz' })
       .messages.create(minimalMessage)
       .catch((error: unknown) => error);
     expect((openai as Error).message).toContain('looks like an OpenAI API key');
     const anthropic = await testProxy
-      .client({ apiKey: 'sk-ant-api03-abcdefghijklmnop' })
+      .client({ apiKey: 'sk-ant-api03-fake-abcdefghijklmnop' })
       .messages.create(minimalMessage)
       .catch((error: unknown) => error);
     expect((anthropic as Error).message).toContain('Anthropic API key');
