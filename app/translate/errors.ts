@@ -36,8 +36,12 @@ export function toAnthropicError(failure: UpstreamFailure, ctx: ErrorContext): A
       `Cannot reach the upstream at ${failure.baseUrl}: ${failure.message}`,
     );
   }
-  const status = failure.status ?? 500;
   const upstream = `Upstream (${failure.upstreamModel}): ${failure.message}`;
+  if (failure.status === undefined) {
+    // An error event inside an upstream stream: only its code says what kind it is.
+    return new AnthropicError(streamErrorType(failure.code), upstream);
+  }
+  const status = failure.status;
   if (isContextOverflow(failure)) {
     return new AnthropicError(
       'invalid_request_error',

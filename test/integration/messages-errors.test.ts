@@ -285,6 +285,36 @@ describe('failures after the first byte end the stream with an error event', () 
     expect(JSON.stringify(frames)).not.toContain('end_turn');
   });
 
+  it('maps an upstream error event by its code', async () => {
+    const proxy = await startTestProxy();
+    proxy.mock.enqueue({
+      ...partial,
+      fault: {
+        kind: 'error-event',
+        afterEvents: 8,
+        error: {
+          type: 'tokens',
+          code: 'rate_limit_exceeded',
+          message: 'Rate limit reached for tokens per min',
+        },
+      },
+    });
+    const { frames } = await postForSse(`${proxy.proxy.url}/v1/messages`, {
+      ...params,
+      stream: true,
+    });
+    expect(lifecycleViolations(frames)).toEqual([]);
+    expect(frames.at(-1)).toMatchObject({
+      event: 'error',
+      data: {
+        error: {
+          type: 'rate_limit_error',
+          message: expect.stringContaining('Rate limit reached for tokens per min'),
+        },
+      },
+    });
+  });
+
   it('surfaces as an error to the SDK stream helper, which Claude Code answers with the non-streaming fallback', async () => {
     const proxy = await startTestProxy();
     proxy.mock.enqueue(

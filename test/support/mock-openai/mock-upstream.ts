@@ -188,6 +188,12 @@ async function stream(res: ServerResponse, turn: ScriptedTurn, frames: string[])
     }
     if (fault?.kind === 'hang' && index === fault.afterEvents) return;
     if (fault?.kind === 'cut' && index === fault.afterEvents) break;
+    if (fault?.kind === 'error-event' && index === fault.afterEvents) {
+      res.write(
+        `event: error\ndata: ${JSON.stringify({ type: 'error', error: { ...fault.error, param: null }, sequence_number: index })}\n\n`,
+      );
+      break;
+    }
     if (res.destroyed) return;
     if (paced)
       await new Promise<void>((resolve) =>

@@ -39,7 +39,13 @@ export type ScriptedFault =
   /** Stop answering: before the headers (no `afterEvents`) or after this many events. */
   | { readonly kind: 'hang'; readonly afterEvents?: number }
   /** End the response cleanly after this many events, without its terminal event. */
-  | { readonly kind: 'cut'; readonly afterEvents: number };
+  | { readonly kind: 'cut'; readonly afterEvents: number }
+  /** After this many events, send an SSE `error` event (nested shape, as recorded) and end. */
+  | {
+      readonly kind: 'error-event';
+      readonly afterEvents: number;
+      readonly error: { readonly type: string; readonly code: string; readonly message: string };
+    };
 
 export interface ScriptedTurn {
   readonly output?: readonly ScriptedOutput[];
