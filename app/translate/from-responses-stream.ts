@@ -41,7 +41,12 @@ type OpenBlock =
       readonly kind: 'thinking';
       readonly index: number;
       readonly outputIndex: number;
-      wroteText: boolean;
+      /** From `output_item.added`, so the item survives even if its `.done` never comes. */
+      readonly itemId: string;
+      readonly encryptedContent: string | null;
+      readonly summary: string[];
+      /** The current summary part has text (the next part's text needs a blank line first). */
+      partHasText: boolean;
     };
 
 /** What the stream amounted to, for the log and the traffic events. */
@@ -87,9 +92,12 @@ export class ResponsesStreamTranslator {
       case 'response.output_item.added':
         this.#itemAdded(asRecord(data['item']), outputIndexOf(data), out);
         break;
-      case 'response.content_part.added':
-        this.#openText(outputIndexOf(data), out);
+      case 'response.content_part.added': {
+        const partType = asRecord(data['part'])['type'];
+        if (partType === 'output_text' || partType === 'refusal')
+          this.#openText(outputIndexOf(data), out);
         break;
+      }
       case 'response.output_text.delta':
         this.#text(stringOf(data['delta']), outputIndexOf(data), out);
         break;
@@ -104,7 +112,7 @@ export class ResponsesStreamTranslator {
         this.#arguments(stringOf(data['delta']), out);
         break;
       case 'response.reasoning_summary_part.added':
-        this.#summaryPart(out);
+        this.#summaryPart();
         break;
       case 'response.reasoning_summary_text.delta':
       case 'response.reasoning_text.delta':
@@ -187,10 +195,7 @@ export class ResponsesStreamTranslator {
   ): void {
     switch (item['type']) {
       case 'reasoning':
-        this.#openBlock(
-          { kind: 'thinking', index: this.#nextIndex, outputIndex, wroteText: false },
-          out,
-        );
+        this.#openThinking(item, outputIndex, out);
         break;
       case 'function_call': {
         const block: OpenBlock = {
@@ -281,35 +286,72 @@ export class ResponsesStreamTranslator {
     });
   }
 
-  #summaryPart(out: AnthropicStreamEvent[]): void {
+  #openThinking(
+    item: Record<string, unknown>,
+    outputIndex: number,
+    out: AnthropicStreamEvent[],
+  ): void {
+    const encrypted = item['encrypted_content'];
+    this.#openBlock(
+      {
+        kind: 'thinking',
+        index: this.#nextIndex,
+        outputIndex,
+        itemId: stringOf(item['id']),
+        encryptedContent: typeof encrypted === 'string' ? encrypted : null,
+        summary: [],
+        partHasText: false,
+      },
+      out,
+    );
+  }
+
+  #summaryPart(): void {
     const open = this.#open;
-    // Separate summary parts with a blank line, as one thinking text.
-    if (open?.kind === 'thinking' && open.wroteText) {
-      out.push({
-        type: 'content_block_delta',
-        index: open.index,
-        delta: { type: 'thinking_delta', thinking: '\n\n' },
-      });
-      open.wroteText = false;
-    }
+    if (open?.kind !== 'thinking') return;
+    open.summary.push('');
+    open.partHasText = false;
   }
 
   #thinking(delta: string, outputIndex: number, out: AnthropicStreamEvent[]): void {
     if (delta === '') return;
-    if (this.#open?.kind !== 'thinking') {
-      this.#openBlock(
-        { kind: 'thinking', index: this.#nextIndex, outputIndex, wroteText: false },
-        out,
-      );
-    }
+    if (this.#open?.kind !== 'thinking') this.#openThinking({}, outputIndex, out);
     const open = this.#open;
     if (open?.kind !== 'thinking') return;
-    open.wroteText = true;
+    if (open.summary.length === 0) open.summary.push('');
+    // Summary parts read as one text, a blank line between parts that have text.
+    const separator = !open.partHasText && open.summary.some((part) => part !== '') ? '\n\n' : '';
+    const last = open.summary.length - 1;
+    open.summary[last] = (open.summary[last] ?? '') + delta;
+    open.partHasText = true;
     this.#outputChars += delta.length;
     out.push({
       type: 'content_block_delta',
       index: open.index,
-      delta: { type: 'thinking_delta', thinking: delta },
+      delta: { type: 'thinking_delta', thinking: separator + delta },
+    });
+  }
+
+  /** The signature carries the reasoning item; a thinking block never closes without one. */
+  #sign(
+    open: Extract<OpenBlock, { kind: 'thinking' }>,
+    out: AnthropicStreamEvent[],
+    doneItem?: Record<string, unknown>,
+  ): void {
+    const encrypted = doneItem?.['encrypted_content'];
+    const signature = encodeReasoningSignature(
+      doneItem
+        ? {
+            id: stringOf(doneItem['id']) || open.itemId,
+            encryptedContent: typeof encrypted === 'string' ? encrypted : open.encryptedContent,
+            summary: summaryTexts(doneItem),
+          }
+        : { id: open.itemId, encryptedContent: open.encryptedContent, summary: open.summary },
+    );
+    out.push({
+      type: 'content_block_delta',
+      index: open.index,
+      delta: { type: 'signature_delta', signature },
     });
   }
 
@@ -317,19 +359,9 @@ export class ResponsesStreamTranslator {
     const open = this.#open;
     if (!open) return;
     if (item['type'] === 'reasoning' && open.kind === 'thinking') {
-      const summary = summaryTexts(item);
-      const encrypted = item['encrypted_content'];
-      const signature = encodeReasoningSignature({
-        id: stringOf(item['id']),
-        encryptedContent: typeof encrypted === 'string' ? encrypted : null,
-        summary,
-      });
-      out.push({
-        type: 'content_block_delta',
-        index: open.index,
-        delta: { type: 'signature_delta', signature },
-      });
-      this.#close(out);
+      this.#sign(open, out, item);
+      this.#open = undefined;
+      out.push({ type: 'content_block_stop', index: open.index });
     } else if (item['type'] === 'function_call' && open.kind === 'tool_use') {
       // No deltas at all (some servers send the arguments only here), or none at all (T4).
       if (open.arguments === '') this.#arguments(stringOf(item['arguments']) || '{}', out);
@@ -347,6 +379,7 @@ export class ResponsesStreamTranslator {
     const open = this.#open;
     if (!open) return;
     if (open.kind === 'text') this.#emitText(this.#stops.flush(), out);
+    if (open.kind === 'thinking') this.#sign(open, out);
     this.#open = undefined;
     out.push({ type: 'content_block_stop', index: open.index });
   }

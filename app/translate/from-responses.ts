@@ -107,7 +107,7 @@ export function thinkingBlock(item: Json): AnthropicContentBlock {
   const encrypted = item['encrypted_content'];
   return {
     type: 'thinking',
-    thinking: summary.join('\n\n'),
+    thinking: summary.filter((text) => text !== '').join('\n\n'),
     signature: encodeReasoningSignature({
       id: typeof item['id'] === 'string' ? item['id'] : '',
       encryptedContent: typeof encrypted === 'string' ? encrypted : null,

@@ -127,6 +127,7 @@ export class LifecycleChecker {
       fail(`stop for block ${String(record['index'])}, which is not open`);
       return;
     }
+    if (open.kind === 'thinking' && !open.signed) fail('thinking block closed without a signature');
     if (open.kind === 'tool_use' && open.json !== '') {
       try {
         JSON.parse(open.json);

@@ -10,6 +10,7 @@ import type { AnswerContext } from '../../../app/translate/answer-context.ts';
 import { toAnthropicMessage } from '../../../app/translate/from-responses.ts';
 import { ResponsesStreamTranslator } from '../../../app/translate/from-responses-stream.ts';
 import { lifecycleViolations } from '../../../app/translate/lifecycle.ts';
+import { decodeReasoningSignature } from '../../../app/translate/reasoning-signature.ts';
 import { toResponsesRequest } from '../../../app/translate/to-responses-request.ts';
 import { capabilitiesFor } from '../../../app/upstream/capabilities.ts';
 import {
@@ -317,6 +318,102 @@ describe('PROTOCOL.md traps on the Responses path', () => {
       event.type === 'content_block_start' ? [event.content_block.type] : [],
     );
     expect(kinds).toEqual(['thinking', 'tool_use', 'thinking', 'tool_use']);
+  });
+});
+
+describe('reasoning blocks', () => {
+  const thinkingOf = (events: AnthropicStreamEvent[]) =>
+    events
+      .flatMap((event) =>
+        event.type === 'content_block_delta' && event.delta.type === 'thinking_delta'
+          ? [event.delta.thinking]
+          : [],
+      )
+      .join('');
+  const signatureOf = (events: AnthropicStreamEvent[]) =>
+    events.flatMap((event) =>
+      event.type === 'content_block_delta' && event.delta.type === 'signature_delta'
+        ? [event.delta.signature]
+        : [],
+    );
+
+  it('reads reasoning_text parts as thinking, not as an empty text block', () => {
+    const events: unknown[] = [
+      { type: 'response.created', response: {} },
+      {
+        type: 'response.output_item.added',
+        output_index: 0,
+        item: { type: 'reasoning', id: 'rs_1', summary: [] },
+      },
+      {
+        type: 'response.content_part.added',
+        output_index: 0,
+        item_id: 'rs_1',
+        content_index: 0,
+        part: { type: 'reasoning_text', text: '' },
+      },
+      {
+        type: 'response.reasoning_text.delta',
+        output_index: 0,
+        item_id: 'rs_1',
+        content_index: 0,
+        delta: 'Think.',
+      },
+      {
+        type: 'response.output_item.done',
+        output_index: 0,
+        item: { type: 'reasoning', id: 'rs_1', summary: [] },
+      },
+      { type: 'response.completed', response: { status: 'completed', output: [] } },
+    ];
+    const out = checked(translateStream(events));
+    expect(
+      out.flatMap((event) =>
+        event.type === 'content_block_start' ? [event.content_block.type] : [],
+      ),
+    ).toEqual(['thinking']);
+    expect(thinkingOf(out)).toBe('Think.');
+  });
+
+  it('signs a thinking block even when its item never finishes, from what .added and the deltas said', () => {
+    const events = render({
+      output: [
+        { type: 'reasoning', summary: ['half a thought'], encryptedContent: 'enc-early' },
+        { type: 'text', text: 'answer' },
+      ],
+    }) as unknown as Record<string, unknown>[];
+    const withoutReasoningDone = events.filter(
+      (event) =>
+        !(
+          event['type'] === 'response.output_item.done' &&
+          (event['item'] as { type: string }).type === 'reasoning'
+        ),
+    );
+    // The mock announces encrypted_content only on .done; real servers send it in .added too.
+    const added = withoutReasoningDone.find(
+      (event) => event['type'] === 'response.output_item.added',
+    ) as { item: Record<string, unknown> };
+    added.item['encrypted_content'] = 'enc-early';
+    const out = checked(translateStream(withoutReasoningDone));
+    const [signature] = signatureOf(out);
+    expect(decodeReasoningSignature(signature ?? '')).toEqual({
+      id: expect.stringMatching(/^rs_/),
+      encryptedContent: 'enc-early',
+      summary: ['half a thought'],
+    });
+  });
+
+  it('gives the same thinking text streaming and not, empty summary parts included', () => {
+    const turn: ScriptedTurn = {
+      output: [
+        { type: 'reasoning', summary: ['', 'first', '', 'second', ''] },
+        { type: 'text', text: 'ok' },
+      ],
+    };
+    const streamed = thinkingOf(checked(translateStream(render(turn))));
+    const once = toAnthropicMessage(renderBody(turn), answerContext()).content[0];
+    expect(streamed).toBe('first\n\nsecond');
+    expect(once).toMatchObject({ type: 'thinking', thinking: streamed });
   });
 });
 
