@@ -79,6 +79,7 @@ function prepare(req: Request, res: Response, deps: MessagesRouteDeps): Exchange
       messageId: `msg_${randomBytes(12).toString('hex')}`,
       clientModel: request.model,
       toolNames: translated.toolNames,
+      declaredToolNames: new Set((request.tools ?? []).map((tool) => tool.name)),
       stopSequences: translated.stopSequences,
       inputTokenEstimate: Math.ceil(JSON.stringify(translated.body).length / 4),
       newToolUseId: () => `toolu_${randomBytes(12).toString('hex')}`,

@@ -24,7 +24,7 @@ import {
 } from './from-responses.ts';
 import { encodeReasoningSignature } from './reasoning-signature.ts';
 import { StopSequenceMatcher } from './stop-sequences.ts';
-import { clientToolName } from './tools.ts';
+import { clientToolName, isParallelWrapper, unwrapParallelCall } from './tools.ts';
 import { fromResponsesUsage, toAnthropicUsage, zeroUsage } from './usage.ts';
 
 type OpenBlock =
@@ -64,6 +64,8 @@ export class ResponsesStreamTranslator {
   #finished = false;
   #nextIndex = 0;
   #open: OpenBlock | undefined;
+  /** A `parallel` wrapper call being collected (some models wrap parallel calls in one). */
+  #wrapper: { readonly name: string; arguments: string } | undefined;
   #toolUsed = false;
   #refusal = false;
   #outputChars = 0;
@@ -198,6 +200,13 @@ export class ResponsesStreamTranslator {
         this.#openThinking(item, outputIndex, out);
         break;
       case 'function_call': {
+        this.#toolUsed = true;
+        if (isParallelWrapper(stringOf(item['name']), this.#ctx.declaredToolNames)) {
+          // Its arguments hold several calls: collect them, then emit one block per call.
+          this.#close(out);
+          this.#wrapper = { name: stringOf(item['name']), arguments: '' };
+          break;
+        }
         const block: OpenBlock = {
           kind: 'tool_use',
           index: this.#nextIndex,
@@ -207,7 +216,6 @@ export class ResponsesStreamTranslator {
           arguments: '',
         };
         this.#openBlock(block, out);
-        this.#toolUsed = true;
         break;
       }
       default:
@@ -275,6 +283,10 @@ export class ResponsesStreamTranslator {
   }
 
   #arguments(delta: string, out: AnthropicStreamEvent[]): void {
+    if (this.#wrapper) {
+      this.#wrapper.arguments += delta;
+      return;
+    }
     const open = this.#open;
     if (open?.kind !== 'tool_use' || delta === '') return;
     open.arguments += delta;
@@ -356,6 +368,10 @@ export class ResponsesStreamTranslator {
   }
 
   #itemDone(item: Record<string, unknown>, out: AnthropicStreamEvent[]): void {
+    if (this.#wrapper && item['type'] === 'function_call') {
+      this.#unwrap(stringOf(item['arguments']), out);
+      return;
+    }
     const open = this.#open;
     if (!open) return;
     if (item['type'] === 'reasoning' && open.kind === 'thinking') {
@@ -375,6 +391,28 @@ export class ResponsesStreamTranslator {
     }
   }
 
+  /** Emits the calls a parallel wrapper held, each as its own complete tool_use block. */
+  #unwrap(finalArguments: string, out: AnthropicStreamEvent[]): void {
+    const wrapper = this.#wrapper;
+    if (!wrapper) return;
+    this.#wrapper = undefined;
+    const calls = unwrapParallelCall(wrapper.arguments || finalArguments);
+    if (!calls) {
+      this.#fail('api_error', invalidArgumentsMessage(wrapper.name), out);
+      return;
+    }
+    for (const call of calls) {
+      const id = this.#ctx.newToolUseId();
+      const name = clientToolName(call.name, this.#ctx.toolNames);
+      this.#openBlock(
+        { kind: 'tool_use', index: this.#nextIndex, outputIndex: -1, id, name, arguments: '' },
+        out,
+      );
+      this.#arguments(JSON.stringify(call.input), out);
+      this.#close(out);
+    }
+  }
+
   #close(out: AnthropicStreamEvent[]): void {
     const open = this.#open;
     if (!open) return;
@@ -385,6 +423,8 @@ export class ResponsesStreamTranslator {
   }
 
   #complete(response: Record<string, unknown>, out: AnthropicStreamEvent[]): void {
+    if (this.#wrapper) this.#unwrap('', out);
+    if (this.#finished) return;
     const open = this.#open;
     if (open?.kind === 'tool_use' && !isJson(open.arguments === '' ? '{}' : open.arguments)) {
       // Cut off mid-arguments (max_output_tokens): the input cannot be completed honestly.

@@ -14,7 +14,7 @@ import { toolUseIdFor, type AnswerContext } from './answer-context.ts';
 import { streamErrorType } from './errors.ts';
 import { encodeReasoningSignature } from './reasoning-signature.ts';
 import { cutAtStopSequence } from './stop-sequences.ts';
-import { clientToolName } from './tools.ts';
+import { clientToolName, isParallelWrapper, unwrapParallelCall } from './tools.ts';
 import { fromResponsesUsage, toAnthropicUsage, zeroUsage } from './usage.ts';
 
 type Json = Record<string, unknown>;
@@ -54,7 +54,7 @@ export function toAnthropicMessage(response: unknown, ctx: AnswerContext): Anthr
         }
         break;
       case 'function_call':
-        content.push(toolUseBlock(item, ctx));
+        content.push(...toolUseBlocks(item, ctx));
         toolUsed = true;
         break;
       default:
@@ -123,15 +123,28 @@ export function summaryTexts(item: Json): string[] {
   });
 }
 
-function toolUseBlock(item: Json, ctx: AnswerContext): AnthropicContentBlock {
-  const name = clientToolName(typeof item['name'] === 'string' ? item['name'] : '', ctx.toolNames);
+function toolUseBlocks(item: Json, ctx: AnswerContext): AnthropicContentBlock[] {
+  const upstreamName = typeof item['name'] === 'string' ? item['name'] : '';
   const raw = typeof item['arguments'] === 'string' ? item['arguments'] : '';
-  return {
-    type: 'tool_use',
-    id: toolUseIdFor(item['call_id'], ctx),
-    name,
-    input: parseToolArguments(raw, name),
-  };
+  if (isParallelWrapper(upstreamName, ctx.declaredToolNames)) {
+    const unwrapped = unwrapParallelCall(raw);
+    if (!unwrapped) throw new AnthropicError('api_error', invalidArgumentsMessage(upstreamName));
+    return unwrapped.map((call) => ({
+      type: 'tool_use',
+      id: ctx.newToolUseId(),
+      name: clientToolName(call.name, ctx.toolNames),
+      input: call.input,
+    }));
+  }
+  const name = clientToolName(upstreamName, ctx.toolNames);
+  return [
+    {
+      type: 'tool_use',
+      id: toolUseIdFor(item['call_id'], ctx),
+      name,
+      input: parseToolArguments(raw, name),
+    },
+  ];
 }
 
 /** Empty arguments mean no arguments (T4); anything else must be a JSON object. */

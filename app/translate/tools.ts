@@ -54,6 +54,49 @@ export function toolArguments(input: unknown): string {
   return input === undefined || input === null ? '{}' : JSON.stringify(input);
 }
 
+/** Names under which some models wrap parallel calls into one call (gpt-5.4; vercel/ai #19067). */
+const PARALLEL_WRAPPER_NAMES = new Set(['parallel', 'multi_tool_use.parallel']);
+
+export interface UnwrappedCall {
+  readonly name: string;
+  readonly input: unknown;
+}
+
+/** A call to the wrapper, unless the client declared a real tool of that name. */
+export function isParallelWrapper(
+  name: string,
+  declared: ReadonlySet<string> | undefined,
+): boolean {
+  return PARALLEL_WRAPPER_NAMES.has(name) && declared?.has(name) !== true;
+}
+
+/**
+ * The separate calls inside a wrapper call's arguments:
+ * `{"tool_uses":[{"recipient_name":"functions.X","parameters":{…}}]}`. Undefined when the
+ * arguments are not a well-formed wrapper (Parley will not guess).
+ */
+export function unwrapParallelCall(args: string): UnwrappedCall[] | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(args);
+  } catch {
+    return undefined;
+  }
+  const uses =
+    typeof parsed === 'object' && parsed !== null
+      ? (parsed as Record<string, unknown>)['tool_uses']
+      : undefined;
+  if (!Array.isArray(uses) || uses.length === 0) return undefined;
+  const calls: UnwrappedCall[] = [];
+  for (const use of uses) {
+    const record = (typeof use === 'object' && use !== null ? use : {}) as Record<string, unknown>;
+    const recipient = record['recipient_name'];
+    if (typeof recipient !== 'string' || recipient === '') return undefined;
+    calls.push({ name: recipient.replace(/^functions\./, ''), input: record['parameters'] ?? {} });
+  }
+  return calls;
+}
+
 /** 32-bit FNV-1a as 8 hex digits: stable across runs and machines, no crypto needed. */
 function fnv1a32(text: string): string {
   let hash = 0x811c9dc5;

@@ -417,6 +417,69 @@ describe('reasoning blocks', () => {
   });
 });
 
+describe('the parallel wrapper some models emit (gpt-5.4)', () => {
+  const wrapped = JSON.stringify({
+    tool_uses: [
+      { recipient_name: 'functions.Read', parameters: { file_path: '/a.ts' } },
+      { recipient_name: 'functions.Bash', parameters: { command: 'ls' } },
+    ],
+  });
+  const turn: ScriptedTurn = {
+    output: [{ type: 'tool_call', name: 'parallel', arguments: wrapped }],
+    deltaSize: 7,
+  };
+  const toolBlocks = (events: AnthropicStreamEvent[]) => {
+    const blocks = events.flatMap((event) =>
+      event.type === 'content_block_start' && event.content_block.type === 'tool_use'
+        ? [event.content_block]
+        : [],
+    );
+    const inputs = new Map<number, string>();
+    for (const event of events) {
+      if (event.type === 'content_block_delta' && event.delta.type === 'input_json_delta')
+        inputs.set(event.index, (inputs.get(event.index) ?? '') + event.delta.partial_json);
+    }
+    return blocks.map((block, index) => ({
+      name: block.name,
+      id: block.id,
+      input: JSON.parse(inputs.get(index) ?? '') as unknown,
+    }));
+  };
+
+  it('becomes the separate calls it holds, streaming and not', () => {
+    const streamed = toolBlocks(checked(translateStream(render(turn))));
+    expect(streamed).toEqual([
+      { name: 'Read', id: 'toolu_generated_0', input: { file_path: '/a.ts' } },
+      { name: 'Bash', id: 'toolu_generated_1', input: { command: 'ls' } },
+    ]);
+    const message = toAnthropicMessage(renderBody(turn), answerContext());
+    expect(message.content).toEqual([
+      { type: 'tool_use', id: 'toolu_generated_0', name: 'Read', input: { file_path: '/a.ts' } },
+      { type: 'tool_use', id: 'toolu_generated_1', name: 'Bash', input: { command: 'ls' } },
+    ]);
+    expect(message.stop_reason).toBe('tool_use');
+  });
+
+  it('stays a plain call when the client declared a tool named parallel', () => {
+    const ctx = answerContext({ declaredToolNames: new Set(['parallel']) });
+    const streamed = toolBlocks(checked(translateStream(render(turn), ctx)));
+    expect(streamed.map((block) => block.name)).toEqual(['parallel']);
+  });
+
+  it('is an error when its arguments are not a wrapper, never a guess', () => {
+    const broken: ScriptedTurn = {
+      output: [{ type: 'tool_call', name: 'parallel', arguments: '{"tool_uses":"nope"}' }],
+    };
+    expect(checked(translateStream(render(broken))).at(-1)).toMatchObject({
+      type: 'error',
+      error: { type: 'api_error' },
+    });
+    expect(() => toAnthropicMessage(renderBody(broken), answerContext())).toThrow(
+      /invalid JSON arguments for tool parallel/,
+    );
+  });
+});
+
 describe('request details', () => {
   it('maps tool_choice and disable_parallel_tool_use', () => {
     expect(translateRequest({ tool_choice: { type: 'auto' } }).body.tool_choice).toBe('auto');

@@ -200,27 +200,45 @@ function expectedStreamBlocks(events: UpstreamEvent[]): Block[] {
       default:
     }
   }
-  return opened.map(({ kind, at, part, item }): Block => {
+  return opened.flatMap(({ kind, at, part, item }): Block[] => {
     switch (kind) {
       case 'text':
-        return { type: 'text', text: texts.get(`${at}/${part}`) ?? '' };
-      case 'tool_use':
-        return {
-          type: 'tool_use',
-          id: expectedToolId(item?.call_id),
-          name: item?.name ?? '',
-          // Some servers send the arguments only in the done item (PROTOCOL.md 3.3).
-          input: parsedArguments(args.get(at) ?? done.get(at)?.arguments ?? ''),
-        };
+        return [{ type: 'text', text: texts.get(`${at}/${part}`) ?? '' }];
+      case 'tool_use': {
+        // Some servers send the arguments only in the done item (PROTOCOL.md 3.3).
+        const input = parsedArguments(args.get(at) ?? done.get(at)?.arguments ?? '');
+        if (item?.name === 'parallel') return unwrappedCalls(input);
+        return [
+          { type: 'tool_use', id: expectedToolId(item?.call_id), name: item?.name ?? '', input },
+        ];
+      }
       case 'thinking': {
         const parts = [...(summaries.get(at) ?? new Map<number, string>())]
           .sort(([a], [b]) => a - b)
           .map(([, text]) => text)
           .filter((text) => text !== '');
-        return { type: 'thinking', thinking: parts.join('\n\n'), signature: carried(done.get(at)) };
+        return [
+          { type: 'thinking', thinking: parts.join('\n\n'), signature: carried(done.get(at)) },
+        ];
       }
     }
   });
+}
+
+/**
+ * A `parallel` wrapper call (gpt-5.4 quirk; the client declared no such tool) must reach the
+ * client as the separate calls it holds, `functions.` prefix removed, each with a fresh id.
+ */
+function unwrappedCalls(wrapperInput: unknown): Block[] {
+  const { tool_uses: uses } = wrapperInput as {
+    tool_uses: { recipient_name: string; parameters: unknown }[];
+  };
+  return uses.map((use) => ({
+    type: 'tool_use',
+    id: expect.stringMatching(/^toolu_/),
+    name: use.recipient_name.replace(/^functions\./, ''),
+    input: use.parameters,
+  }));
 }
 
 /** The blocks the translator emitted, with tool input parsed and signatures decoded. */
