@@ -7,6 +7,7 @@ import type { LoadedSettings } from './config/load-settings.ts';
 import { silentLogger, type Logger } from './log.ts';
 import { createServer } from './server/create-server.ts';
 import { InFlightStreams } from './server/in-flight.ts';
+import { TrafficBus } from './traffic/traffic-bus.ts';
 import { listen } from './server/listen.ts';
 import { createUpstreamClient } from './upstream/client.ts';
 import { PARLEY_VERSION } from './version.ts';
@@ -17,6 +18,8 @@ export type { Settings } from './config/settings-schema.ts';
 export { ListenError } from './server/listen.ts';
 export { createLogger, type Logger } from './log.ts';
 export { PARLEY_VERSION } from './version.ts';
+export type { TrafficBus } from './traffic/traffic-bus.ts';
+export type { TrafficEvent } from './traffic/traffic-event.ts';
 
 export interface ProxyOptions {
   /** Resolved settings, from `loadSettings`. */
@@ -24,6 +27,8 @@ export interface ProxyOptions {
   readonly logger?: Logger;
   /** An upstream client to use instead of one built from settings (tests). */
   readonly upstream?: OpenAI;
+  /** Record every exchange on `ProxyHandle.traffic` (default true; off for benchmarks). */
+  readonly recordTraffic?: boolean;
 }
 
 export interface ProxyHandle {
@@ -31,6 +36,8 @@ export interface ProxyHandle {
   readonly port: number;
   /** The base URL clients use: the value for ANTHROPIC_BASE_URL. */
   readonly url: string;
+  /** Every exchange, redacted, for the inspector; undefined when recording is off. */
+  readonly traffic: TrafficBus | undefined;
   /** Stops accepting; in-flight requests get `graceMs` to finish, then are cut. */
   close(graceMs?: number): Promise<void>;
 }
@@ -40,6 +47,10 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const logger = options.logger ?? silentLogger;
   let url = '';
   const inFlight = new InFlightStreams();
+  const traffic =
+    options.recordTraffic === false
+      ? undefined
+      : new TrafficBus({ secrets: [settings.proxyKey, upstreamApiKey] });
   const app = createServer({
     settings,
     settingsPath,
@@ -56,6 +67,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     version: PARLEY_VERSION,
     publicUrl: () => url,
     inFlight,
+    ...(traffic ? { traffic } : {}),
   });
   const listening = await listen(app, settings.host, settings.port);
   url = `http://${urlHost(settings.host)}:${listening.port}`;
@@ -63,6 +75,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     host: settings.host,
     port: listening.port,
     url,
+    traffic,
     close: (graceMs = settings.shutdownGraceMs) =>
       listening.close(graceMs, () => {
         inFlight.stopAll('Parley is shutting down; retry the request once it is back.');

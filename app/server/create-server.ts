@@ -11,6 +11,7 @@ import type { Logger } from '../log.ts';
 import { displayBaseUrl } from '../upstream/client.ts';
 import { errorHandler, notFound } from './fallback-handlers.ts';
 import { authGuard, hostGuard, originGuard } from './guards.ts';
+import type { TrafficBus } from '../traffic/traffic-bus.ts';
 import type { InFlightStreams } from './in-flight.ts';
 import { messagesRoute } from './messages-route.ts';
 import { requestLog } from './request-log.ts';
@@ -29,6 +30,8 @@ export interface ServerDeps {
   readonly newRequestId?: () => string;
   /** Streams in flight, ended with an error event when a shutdown's grace period is over. */
   readonly inFlight: InFlightStreams;
+  /** Where exchanges are recorded for the inspector. */
+  readonly traffic?: TrafficBus;
 }
 
 export function createServer(deps: ServerDeps): Express {
@@ -69,7 +72,13 @@ export function createServer(deps: ServerDeps): Express {
   app.use(requireJsonPost());
   app.use(express.json({ limit: settings.bodyLimitBytes }));
   app.use('/v1/messages', requireUpstreamKey(deps.upstreamKeyConfigured));
-  const routeDeps = { settings, upstream: deps.upstream, logger, inFlight: deps.inFlight };
+  const routeDeps = {
+    settings,
+    upstream: deps.upstream,
+    logger,
+    inFlight: deps.inFlight,
+    traffic: deps.traffic,
+  };
   app.post('/v1/messages', messagesRoute(routeDeps, { alwaysStream: false }));
   app.post('/v1/messages/stream', messagesRoute(routeDeps, { alwaysStream: true }));
 

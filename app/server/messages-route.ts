@@ -2,7 +2,8 @@
  * POST /v1/messages (and /v1/messages/stream): validate -> route -> translate the request ->
  * call the upstream (aborted when the client goes away) -> translate the answer, as one JSON
  * body or as an SSE stream. Errors before the first byte are HTTP errors; after it, a final SSE
- * `error` event. Nothing is left running when the client disconnects.
+ * `error` event. Nothing is left running when the client disconnects. Each step is recorded on
+ * the traffic bus for the inspector.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
@@ -11,12 +12,15 @@ import type { Settings } from '../config/settings-schema.ts';
 import type { Logger } from '../log.ts';
 import { AnthropicError } from '../protocol/anthropic-errors.ts';
 import { validateMessagesRequest, type MessagesRequest } from '../protocol/messages-request.ts';
+import { asJson, ExchangeRecorder } from '../traffic/exchange-recorder.ts';
+import type { TrafficBus } from '../traffic/traffic-bus.ts';
 import type { AnswerContext } from '../translate/answer-context.ts';
 import { toAnthropicError } from '../translate/errors.ts';
 import { toAnthropicMessage } from '../translate/from-responses.ts';
 import { ResponsesStreamTranslator } from '../translate/from-responses-stream.ts';
 import { toResponsesRequest, type TranslatedRequest } from '../translate/to-responses-request.ts';
 import { capabilitiesFor, type ModelCapabilities } from '../upstream/capabilities.ts';
+import { displayBaseUrl } from '../upstream/client.ts';
 import { routeModel } from '../upstream/routing.ts';
 import { isClientAbort, toUpstreamFailure } from '../upstream/upstream-failure.ts';
 import type { InFlightStreams } from './in-flight.ts';
@@ -28,6 +32,8 @@ export interface MessagesRouteDeps {
   readonly upstream: OpenAI;
   readonly logger: Logger;
   readonly inFlight: InFlightStreams;
+  /** Where exchanges are recorded; without one nothing is. */
+  readonly traffic?: TrafficBus | undefined;
 }
 
 interface Exchange {
@@ -37,6 +43,7 @@ interface Exchange {
   readonly translated: TranslatedRequest;
   readonly answer: AnswerContext;
   readonly signal: AbortSignal;
+  readonly recorder: ExchangeRecorder;
 }
 
 export function messagesRoute(
@@ -44,23 +51,54 @@ export function messagesRoute(
   options: { alwaysStream: boolean },
 ): RequestHandler {
   return async (req, res) => {
-    const exchange = prepare(req, res, deps);
+    const exchange = prepare(req, res, deps, options.alwaysStream);
     if (!exchange) return;
     for (const note of exchange.translated.notes) deps.logger.debug(`${req.originalUrl}: ${note}`);
+    exchange.recorder.emit({
+      type: 'upstream.requested',
+      api: 'responses',
+      url: `${displayBaseUrl(deps.settings.baseUrl)}/responses`,
+      body: asJson(exchange.translated.body),
+      notes: exchange.translated.notes,
+    });
     if (options.alwaysStream || exchange.request.stream === true) await stream(exchange, res, deps);
     else await answerOnce(exchange, res, deps);
   };
 }
 
 /** Steps 1–3: validate, route, translate. Answers the 400 itself and returns undefined. */
-function prepare(req: Request, res: Response, deps: MessagesRouteDeps): Exchange | undefined {
-  const validation = validateMessagesRequest(req.body);
-  if (!validation.ok) {
-    sendError(res, 'invalid_request_error', validation.message);
+function prepare(
+  req: Request,
+  res: Response,
+  deps: MessagesRouteDeps,
+  alwaysStream: boolean,
+): Exchange | undefined {
+  const body: unknown = req.body;
+  const recorder = new ExchangeRecorder(deps.traffic, String(res.getHeader('request-id') ?? ''));
+  const fields = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const clientModel = typeof fields['model'] === 'string' ? fields['model'] : null;
+  const routed = clientModel === null ? undefined : routeModel(clientModel, deps.settings);
+  recorder.emit({
+    type: 'exchange.started',
+    method: req.method,
+    route: req.path,
+    clientModel,
+    upstreamModel: routed?.upstreamModel ?? null,
+    routingRule: routed?.rule ?? null,
+    stream: alwaysStream || fields['stream'] === true,
+    headers: stringHeaders(req),
+    request: asJson(body ?? null),
+  });
+
+  const validation = validateMessagesRequest(body);
+  if (!validation.ok || !routed) {
+    const message = validation.ok ? 'model: required' : validation.message;
+    recorder.failed(400, 'invalid_request_error', message, null);
+    sendError(res, 'invalid_request_error', message);
     return undefined;
   }
   const request = validation.value;
-  const { upstreamModel } = routeModel(request.model, deps.settings);
+  const { upstreamModel } = routed;
   const capabilities = capabilitiesFor(upstreamModel);
   const translated = toResponsesRequest(request, { upstreamModel, capabilities, hash: sha256Hex });
 
@@ -75,6 +113,7 @@ function prepare(req: Request, res: Response, deps: MessagesRouteDeps): Exchange
     capabilities,
     translated,
     signal: controller.signal,
+    recorder,
     answer: {
       messageId: `msg_${randomBytes(12).toString('hex')}`,
       clientModel: request.model,
@@ -93,17 +132,25 @@ async function answerOnce(
   res: Response,
   deps: MessagesRouteDeps,
 ): Promise<void> {
+  const { recorder } = exchange;
   try {
     const response = await deps.upstream.responses.create(
       { ...exchange.translated.body, stream: false },
       { signal: exchange.signal },
     );
+    recorder.emit({ type: 'upstream.event-received', data: asJson(response) });
     const message = toAnthropicMessage(response, exchange.answer);
+    recorder.clientMessage(message, response.usage == null);
+    recorder.finished(200, message.stop_reason);
     logDetail(res, exchange, message.stop_reason ?? '');
     res.json(message);
   } catch (error) {
-    if (isClientAbort(error)) return;
+    if (isClientAbort(error)) {
+      recorder.failed(null, 'client_gone', 'The client closed the connection.', null);
+      return;
+    }
     const failure = anthropicErrorOf(error, exchange, deps);
+    recorder.failed(failure.status, failure.type, failure.message, upstreamStatusOf(error));
     logDetail(res, exchange, `error ${failure.type}`);
     sendError(res, failure.type, failure.message, failure.headers);
   }
@@ -111,6 +158,7 @@ async function answerOnce(
 
 /** Steps 4–5 streaming: our headers go out only once the upstream has answered (T16). */
 async function stream(exchange: Exchange, res: Response, deps: MessagesRouteDeps): Promise<void> {
+  const { recorder } = exchange;
   let upstreamStream;
   try {
     upstreamStream = await deps.upstream.responses.create(
@@ -118,8 +166,12 @@ async function stream(exchange: Exchange, res: Response, deps: MessagesRouteDeps
       { signal: exchange.signal },
     );
   } catch (error) {
-    if (isClientAbort(error)) return;
+    if (isClientAbort(error)) {
+      recorder.failed(null, 'client_gone', 'The client closed the connection.', null);
+      return;
+    }
     const failure = anthropicErrorOf(error, exchange, deps);
+    recorder.failed(failure.status, failure.type, failure.message, upstreamStatusOf(error));
     logDetail(res, exchange, `error ${failure.type}`);
     sendError(res, failure.type, failure.message, failure.headers);
     return;
@@ -127,27 +179,36 @@ async function stream(exchange: Exchange, res: Response, deps: MessagesRouteDeps
 
   const translator = new ResponsesStreamTranslator(exchange.answer);
   const writer = new SseWriter(res, deps.settings.pingIntervalMs);
-  writer.open({ 'request-id': String(res.getHeader('request-id') ?? '') });
+  const usageEstimated = (): boolean => translator.outcome.usageEstimated;
+  const send = (events: ReturnType<typeof translator.onEvent>): void => {
+    writer.send(events);
+    recorder.clientEvents(events, usageEstimated);
+  };
+  writer.open({ 'request-id': recorder.exchangeId });
   const forget = deps.inFlight.add((message) => {
-    writer.send(translator.fail('overloaded_error', message));
+    send(translator.fail('overloaded_error', message));
     writer.end();
     upstreamStream.controller.abort();
   });
   try {
     for await (const event of upstreamStream) {
-      writer.send(translator.onEvent(event));
+      recorder.emit({ type: 'upstream.event-received', data: asJson(event) });
+      send(translator.onEvent(event));
       if (translator.finished) break; // a stop sequence or an error: stop the upstream too
     }
-    writer.send(translator.onEnd());
+    send(translator.onEnd());
   } catch (error) {
     if (!isClientAbort(error)) {
       const failure = anthropicErrorOf(error, exchange, deps);
-      writer.send(translator.fail(failure.type, failure.message));
+      send(translator.fail(failure.type, failure.message));
     }
   } finally {
     forget();
     upstreamStream.controller.abort();
     const { error, stopReason } = translator.outcome;
+    if (error) recorder.failed(200, error.type, error.message, null);
+    else if (stopReason) recorder.finished(200, stopReason);
+    else recorder.failed(200, 'client_gone', 'The client closed the connection mid-stream.', null);
     logDetail(res, exchange, error ? `error ${error.type}` : (stopReason ?? 'client gone'));
     writer.end();
   }
@@ -168,12 +229,27 @@ function anthropicErrorOf(
     upstreamModel: exchange.upstreamModel,
     baseUrl: deps.settings.baseUrl,
   });
-  if (failure.kind === 'connection')
+  if (failure.kind === 'connection') {
     deps.logger.warn(`upstream connection failed: ${failure.message}`);
+  }
   return toAnthropicError(failure, {
     promptTokenEstimate: exchange.answer.inputTokenEstimate,
     contextWindow: exchange.capabilities.contextWindow,
   });
+}
+
+function upstreamStatusOf(error: unknown): number | null {
+  const status: unknown =
+    typeof error === 'object' && error !== null && 'status' in error ? error.status : undefined;
+  return typeof status === 'number' ? status : null;
+}
+
+function stringHeaders(req: Request): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
 }
 
 function sha256Hex(value: string): string {

@@ -36,6 +36,8 @@ export interface UpstreamRequested extends TrafficEventBase {
   readonly api: 'responses' | 'chat';
   readonly url: string;
   readonly body: JsonValue;
+  /** What the translation dropped or changed (a clamped max_tokens, a server tool it lacks). */
+  readonly notes: readonly string[];
 }
 
 export interface UpstreamEventReceived extends TrafficEventBase {
@@ -102,3 +104,10 @@ export type TrafficEvent =
   | ExchangeFailed;
 
 export type TrafficEventType = TrafficEvent['type'];
+
+/** An event before the bus stamps it: everything but the fields every event shares. */
+export type TrafficEventDraft = TrafficEvent extends infer E
+  ? E extends TrafficEvent
+    ? Omit<E, keyof TrafficEventBase>
+    : never
+  : never;

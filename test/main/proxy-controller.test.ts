@@ -17,6 +17,7 @@ function fakeProxies(failures: string[] = []) {
       host: '127.0.0.1',
       port: 8400 + id,
       url: `http://127.0.0.1:${8400 + id}`,
+      traffic: undefined,
       close: async () => {
         await Promise.resolve();
         log.push(`close ${id}`);

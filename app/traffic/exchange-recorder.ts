@@ -1,0 +1,160 @@
+/**
+ * One exchange's view of the traffic bus: stamps each event with the exchange id, its sequence
+ * number and both clocks, and derives the tool-call and usage events from what the client was
+ * sent, so the route only says what happened. Without a bus every call is a cheap no-op.
+ */
+import type {
+  AnthropicMessage,
+  AnthropicStreamEvent,
+  AnthropicUsage,
+} from '../protocol/anthropic-wire.ts';
+import type { TrafficBus } from './traffic-bus.ts';
+import type { JsonValue, TrafficEvent, TrafficEventDraft } from './traffic-event.ts';
+
+export interface TrafficClock {
+  /** Wall clock, epoch ms. */
+  readonly now: () => number;
+  /** Monotonic ms, for durations. */
+  readonly monotonic: () => number;
+}
+
+export const systemClock: TrafficClock = { now: Date.now, monotonic: () => performance.now() };
+
+/** Our own payloads are plain JSON by construction (parsed bodies, wire objects). */
+export function asJson(value: unknown): JsonValue {
+  return value as JsonValue;
+}
+
+export class ExchangeRecorder {
+  readonly #bus: TrafficBus | undefined;
+  readonly #clock: TrafficClock;
+  readonly #startedAt: number;
+  readonly #openTools = new Map<number, { id: string; name: string; json: string }>();
+  #seq = 0;
+  #firstSentAt: number | undefined;
+
+  constructor(
+    bus: TrafficBus | undefined,
+    readonly exchangeId: string,
+    clock: TrafficClock = systemClock,
+  ) {
+    this.#bus = bus;
+    this.#clock = clock;
+    this.#startedAt = clock.monotonic();
+  }
+
+  get enabled(): boolean {
+    return this.#bus !== undefined;
+  }
+
+  emit(draft: TrafficEventDraft): void {
+    if (!this.#bus) return;
+    const stamped = {
+      ...draft,
+      exchangeId: this.exchangeId,
+      seq: this.#seq++,
+      at: this.#clock.now(),
+      t: this.#clock.monotonic(),
+    } as TrafficEvent;
+    this.#bus.publish(stamped);
+  }
+
+  /** Stream events as sent; tool calls and the final usage are derived from them. */
+  clientEvents(events: readonly AnthropicStreamEvent[], usageEstimated: () => boolean): void {
+    if (!this.#bus || events.length === 0) return;
+    this.#firstSentAt ??= this.#clock.monotonic();
+    for (const event of events) {
+      this.emit({ type: 'client.event-sent', event: event.type, data: asJson(event) });
+      this.#observe(event, usageEstimated);
+    }
+  }
+
+  /** A whole message sent without streaming. */
+  clientMessage(message: AnthropicMessage, usageEstimated: boolean): void {
+    if (!this.#bus) return;
+    this.#firstSentAt ??= this.#clock.monotonic();
+    this.emit({ type: 'client.event-sent', event: 'message', data: asJson(message) });
+    for (const block of message.content) {
+      if (block.type !== 'tool_use') continue;
+      this.emit({ type: 'tool-call.started', toolUseId: block.id, name: block.name });
+      this.emit({
+        type: 'tool-call.completed',
+        toolUseId: block.id,
+        name: block.name,
+        input: asJson(block.input),
+      });
+    }
+    this.#usage(message.usage, usageEstimated);
+  }
+
+  finished(status: number, stopReason: string | null): void {
+    this.emit({
+      type: 'exchange.finished',
+      status,
+      stopReason,
+      ttfbMs: this.#firstSentAt === undefined ? null : this.#firstSentAt - this.#startedAt,
+      durationMs: this.#clock.monotonic() - this.#startedAt,
+    });
+  }
+
+  failed(
+    status: number | null,
+    errorType: string,
+    message: string,
+    upstreamStatus: number | null,
+  ): void {
+    this.emit({
+      type: 'exchange.failed',
+      status,
+      errorType,
+      message,
+      upstreamStatus,
+      durationMs: this.#clock.monotonic() - this.#startedAt,
+    });
+  }
+
+  #observe(event: AnthropicStreamEvent, usageEstimated: () => boolean): void {
+    switch (event.type) {
+      case 'content_block_start':
+        if (event.content_block.type === 'tool_use') {
+          const { id, name } = event.content_block;
+          this.#openTools.set(event.index, { id, name, json: '' });
+          this.emit({ type: 'tool-call.started', toolUseId: id, name });
+        }
+        break;
+      case 'content_block_delta': {
+        const tool = this.#openTools.get(event.index);
+        if (tool && event.delta.type === 'input_json_delta') tool.json += event.delta.partial_json;
+        break;
+      }
+      case 'content_block_stop': {
+        const tool = this.#openTools.get(event.index);
+        if (!tool) break;
+        this.#openTools.delete(event.index);
+        const input: unknown = tool.json === '' ? {} : JSON.parse(tool.json);
+        this.emit({
+          type: 'tool-call.completed',
+          toolUseId: tool.id,
+          name: tool.name,
+          input: asJson(input),
+        });
+        break;
+      }
+      case 'message_delta':
+        this.#usage(event.usage, usageEstimated());
+        break;
+      default:
+    }
+  }
+
+  #usage(usage: AnthropicUsage, estimated: boolean): void {
+    this.emit({
+      type: 'usage.reported',
+      inputTokens: usage.input_tokens,
+      outputTokens: usage.output_tokens,
+      cacheReadInputTokens: usage.cache_read_input_tokens,
+      cacheCreationInputTokens: usage.cache_creation_input_tokens,
+      estimated,
+    });
+  }
+}

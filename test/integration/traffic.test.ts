@@ -1,0 +1,188 @@
+/**
+ * What the inspector will show: every exchange through the proxy recorded on the traffic bus as
+ * plain, redacted events — the request, what went upstream (with what the translation changed),
+ * the raw upstream events, the Anthropic events as sent, tool calls, usage and the ending.
+ */
+import { describe, expect, it } from 'vitest';
+import { lifecycleViolations } from '../../app/translate/lifecycle.ts';
+import type { TrafficEvent } from '../../app/traffic/traffic-event.ts';
+import { postForSse } from '../support/anthropic-sse.ts';
+import { TEST_PROXY_KEY, TEST_UPSTREAM_KEY, useTestProxies } from '../support/test-proxy.ts';
+
+const startTestProxy = useTestProxies();
+
+function eventsOf(all: readonly TrafficEvent[], exchangeId: string): TrafficEvent[] {
+  return all.filter((event) => event.exchangeId === exchangeId);
+}
+
+describe('traffic recording', () => {
+  it('records a streamed tool-call exchange from request to ending', async () => {
+    const { proxy, mock } = await startTestProxy();
+    mock.enqueue({
+      output: [
+        { type: 'text', text: 'Running it.' },
+        {
+          type: 'tool_call',
+          name: 'Bash',
+          arguments: '{"command":"npm test"}',
+          callId: 'call_bash',
+        },
+      ],
+      usage: { input: 300, cached: 100, output: 20 },
+    });
+    const { headers, frames } = await postForSse(`${proxy.url}/v1/messages?beta=true`, {
+      model: 'claude-opus-4-8',
+      max_tokens: 500_000,
+      stream: true,
+      tools: [{ name: 'Bash', input_schema: { type: 'object' } }],
+      messages: [{ role: 'user', content: 'test it' }],
+    });
+    const exchangeId = headers.get('request-id') ?? '';
+    const events = eventsOf(proxy.traffic?.recent() ?? [], exchangeId);
+
+    expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index));
+    expect(events[0]).toMatchObject({
+      type: 'exchange.started',
+      route: '/v1/messages',
+      clientModel: 'claude-opus-4-8',
+      upstreamModel: 'gpt-5.1',
+      routingRule: 'main',
+      stream: true,
+    });
+    expect(events[1]).toMatchObject({
+      type: 'upstream.requested',
+      api: 'responses',
+      body: { model: 'gpt-5.1', max_output_tokens: 128000 },
+    });
+    expect(events[1]?.type === 'upstream.requested' && events[1].notes).toContainEqual(
+      expect.stringContaining('max_tokens 500000 -> max_output_tokens 128000'),
+    );
+
+    const upstreamEvents = events.filter((event) => event.type === 'upstream.event-received');
+    expect(upstreamEvents.length).toBeGreaterThan(10);
+    const sent = events.flatMap((event) =>
+      event.type === 'client.event-sent' ? [{ event: event.event, data: event.data }] : [],
+    );
+    expect(lifecycleViolations(sent)).toEqual([]);
+    expect(sent.length).toBe(frames.filter((frame) => frame.event !== 'ping').length + 1); // the recorded stream includes the first ping
+
+    expect(events.filter((event) => event.type.startsWith('tool-call.'))).toMatchObject([
+      { type: 'tool-call.started', toolUseId: 'call_bash', name: 'Bash' },
+      {
+        type: 'tool-call.completed',
+        toolUseId: 'call_bash',
+        name: 'Bash',
+        input: { command: 'npm test' },
+      },
+    ]);
+    expect(events.find((event) => event.type === 'usage.reported')).toMatchObject({
+      inputTokens: 200,
+      cacheReadInputTokens: 100,
+      outputTokens: 20,
+      estimated: false,
+    });
+    expect(events.at(-1)).toMatchObject({
+      type: 'exchange.finished',
+      status: 200,
+      stopReason: 'tool_use',
+      ttfbMs: expect.any(Number),
+    });
+
+    // Plain data: survives JSON and structured clone unchanged.
+    expect(JSON.parse(JSON.stringify(events))).toEqual(events);
+    expect(structuredClone(events)).toEqual(events);
+  });
+
+  it('records a non-streaming exchange and an upstream failure', async () => {
+    const { proxy, mock } = await startTestProxy();
+    mock.enqueue(
+      { output: [{ type: 'text', text: 'fine' }] },
+      {
+        fault: {
+          kind: 'http-error',
+          status: 429,
+          body: {
+            error: {
+              message: 'slow down',
+              type: 'requests',
+              code: 'rate_limit_exceeded',
+              param: null,
+            },
+          },
+        },
+      },
+    );
+    const body = {
+      model: 'claude-haiku-4-5',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'hi' }],
+    };
+    const post = () =>
+      fetch(`${proxy.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': TEST_PROXY_KEY },
+        body: JSON.stringify(body),
+      });
+    const ok = await post();
+    const limited = await post();
+    const okEvents = eventsOf(proxy.traffic?.recent() ?? [], ok.headers.get('request-id') ?? '');
+    expect(okEvents.map((event) => event.type)).toEqual([
+      'exchange.started',
+      'upstream.requested',
+      'upstream.event-received',
+      'client.event-sent',
+      'usage.reported',
+      'exchange.finished',
+    ]);
+    expect(okEvents[0]).toMatchObject({
+      upstreamModel: 'gpt-5-mini',
+      routingRule: 'small',
+      stream: false,
+    });
+    const failed = eventsOf(proxy.traffic?.recent() ?? [], limited.headers.get('request-id') ?? '');
+    expect(failed.at(-1)).toMatchObject({
+      type: 'exchange.failed',
+      status: 429,
+      errorType: 'rate_limit_error',
+      upstreamStatus: 429,
+    });
+  });
+
+  it('records an invalid request as a failed exchange', async () => {
+    const { proxy } = await startTestProxy();
+    const response = await fetch(`${proxy.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': TEST_PROXY_KEY },
+      body: JSON.stringify({ model: 'claude-opus-4-8', messages: [] }),
+    });
+    const events = eventsOf(
+      proxy.traffic?.recent() ?? [],
+      response.headers.get('request-id') ?? '',
+    );
+    expect(events.map((event) => event.type)).toEqual(['exchange.started', 'exchange.failed']);
+    expect(events[1]).toMatchObject({
+      status: 400,
+      errorType: 'invalid_request_error',
+      message: expect.stringContaining('max_tokens'),
+    });
+  });
+
+  it('never records a key, even one the model repeats back', async () => {
+    const { proxy, mock } = await startTestProxy();
+    mock.enqueue({
+      output: [{ type: 'text', text: `Your keys are ${TEST_PROXY_KEY} and ${TEST_UPSTREAM_KEY}.` }],
+      deltaSize: 1000,
+    });
+    await postForSse(`${proxy.url}/v1/messages`, {
+      model: 'claude-opus-4-8',
+      max_tokens: 100,
+      stream: true,
+      messages: [{ role: 'user', content: `remember ${TEST_PROXY_KEY} and ${TEST_UPSTREAM_KEY}` }],
+    });
+    const recorded = JSON.stringify(proxy.traffic?.recent());
+    expect(recorded.length).toBeGreaterThan(1000);
+    expect(recorded).not.toContain(TEST_PROXY_KEY);
+    expect(recorded).not.toContain(TEST_UPSTREAM_KEY);
+    expect(recorded).toContain('[redacted]');
+  });
+});

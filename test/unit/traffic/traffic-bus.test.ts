@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import { REDACTED, redactHeaders, valueRedactor } from '../../../app/traffic/redact.ts';
+import { TrafficBus } from '../../../app/traffic/traffic-bus.ts';
+import type { JsonValue, TrafficEvent } from '../../../app/traffic/traffic-event.ts';
+
+const base = (exchangeId: string, seq: number) => ({ exchangeId, seq, at: 1, t: 1 });
+const started = (exchangeId: string, request: JsonValue = {}): TrafficEvent => ({
+  ...base(exchangeId, 0),
+  type: 'exchange.started',
+  method: 'POST',
+  route: '/v1/messages',
+  clientModel: 'claude-opus-4-8',
+  upstreamModel: 'gpt-5.1',
+  routingRule: 'main',
+  stream: true,
+  headers: {
+    'x-api-key': 'parley-secret-key-123',
+    authorization: 'Bearer parley-secret-key-123',
+    'x-custom-token': 'abc',
+    'user-agent': 'claude-cli',
+  },
+  request,
+});
+const sent = (exchangeId: string, seq: number): TrafficEvent => ({
+  ...base(exchangeId, seq),
+  type: 'client.event-sent',
+  event: 'ping',
+  data: { type: 'ping' },
+});
+const finished = (exchangeId: string, seq: number): TrafficEvent => ({
+  ...base(exchangeId, seq),
+  type: 'exchange.finished',
+  status: 200,
+  stopReason: 'end_turn',
+  ttfbMs: 1,
+  durationMs: 2,
+});
+
+describe('redaction', () => {
+  it('redacts headers by name, failing closed', () => {
+    expect(
+      redactHeaders({
+        'x-api-key': 'k',
+        Authorization: 'Bearer k',
+        cookie: 'c',
+        'x-goog-api-key': 'g',
+        'proxy-authorization': 'p',
+        'x-session-token': 's',
+        'content-type': 'application/json',
+        'anthropic-beta': 'a,b',
+      }),
+    ).toEqual({
+      'x-api-key': REDACTED,
+      Authorization: REDACTED,
+      cookie: REDACTED,
+      'x-goog-api-key': REDACTED,
+      'proxy-authorization': REDACTED,
+      'x-session-token': REDACTED,
+      'content-type': 'application/json',
+      'anthropic-beta': 'a,b',
+    });
+  });
+
+  it('replaces secrets wherever they appear in a body, and leaves field names alone', () => {
+    const redact = valueRedactor(['parley-secret-key-123', 'sk-upstream-secret-456', undefined]);
+    expect(
+      redact({
+        max_tokens: 10,
+        text: 'use parley-secret-key-123 now',
+        nested: [{ deep: 'sk-upstream-secret-456' }],
+        'parley-secret-key-123': true,
+      }),
+    ).toEqual({
+      max_tokens: 10,
+      text: `use ${REDACTED} now`,
+      nested: [{ deep: REDACTED }],
+      [REDACTED]: true,
+    });
+  });
+
+  it('ignores secrets too short to redact safely', () => {
+    expect(valueRedactor(['', 'ab'])({ text: 'ab' })).toEqual({ text: 'ab' });
+  });
+});
+
+describe('TrafficBus', () => {
+  it('publishes redacted events to subscribers and the store alike', () => {
+    const bus = new TrafficBus({ secrets: ['parley-secret-key-123'] });
+    const seen: TrafficEvent[] = [];
+    bus.subscribe((event) => seen.push(event));
+    bus.publish(started('a', { prompt: 'my key is parley-secret-key-123' }));
+    const text = JSON.stringify([seen, bus.recent()]);
+    expect(text).not.toContain('parley-secret-key-123');
+    expect(seen[0]).toMatchObject({
+      headers: { 'user-agent': 'claude-cli', 'x-api-key': REDACTED, 'x-custom-token': REDACTED },
+      request: { prompt: `my key is ${REDACTED}` },
+    });
+  });
+
+  it('keeps only the last exchanges', () => {
+    const bus = new TrafficBus({ secrets: [], maxExchanges: 2 });
+    for (const id of ['a', 'b', 'c']) bus.publish(started(id));
+    expect(bus.recent().map((event) => event.exchangeId)).toEqual(['b', 'c']);
+  });
+
+  it('bounds the events kept per exchange but always keeps its ending', () => {
+    const bus = new TrafficBus({ secrets: [], maxEventsPerExchange: 3 });
+    bus.publish(started('a'));
+    for (let seq = 1; seq <= 5; seq++) bus.publish(sent('a', seq));
+    bus.publish(finished('a', 6));
+    expect(bus.recent().map((event) => event.seq)).toEqual([0, 1, 2, 6]);
+    expect(bus.droppedFromStore).toBe(3);
+  });
+
+  it('drops a subscriber that throws; the others and the publisher carry on', () => {
+    const bus = new TrafficBus({ secrets: [] });
+    let calls = 0;
+    bus.subscribe(() => {
+      throw new Error('broken window');
+    });
+    bus.subscribe(() => (calls += 1));
+    expect(() => {
+      bus.publish(started('a'));
+      bus.publish(finished('a', 1));
+    }).not.toThrow();
+    expect(calls).toBe(2);
+  });
+
+  it('stops calling a subscriber after it unsubscribes', () => {
+    const bus = new TrafficBus({ secrets: [] });
+    let calls = 0;
+    const unsubscribe = bus.subscribe(() => (calls += 1));
+    bus.publish(started('a'));
+    unsubscribe();
+    bus.publish(finished('a', 1));
+    expect(calls).toBe(1);
+  });
+});
