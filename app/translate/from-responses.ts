@@ -5,16 +5,19 @@
  * input), reasoning carried in the thinking signature, emulated stop sequences, usage.
  */
 import { AnthropicError } from '../protocol/anthropic-errors.ts';
-import type {
-  AnthropicContentBlock,
-  AnthropicMessage,
-  AnthropicStopReason,
-} from '../protocol/anthropic-wire.ts';
+import type { AnthropicContentBlock, AnthropicMessage } from '../protocol/anthropic-wire.ts';
 import { toolUseIdFor, type AnswerContext } from './answer-context.ts';
 import { streamErrorType } from './errors.ts';
 import { encodeReasoningSignature } from './reasoning-signature.ts';
 import { cutAtStopSequence } from './stop-sequences.ts';
-import { clientToolName, isParallelWrapper, unwrapParallelCall } from './tools.ts';
+import { stopReason } from './stop-reason.ts';
+import {
+  clientToolName,
+  invalidArgumentsMessage,
+  isParallelWrapper,
+  parseToolArguments,
+  unwrapParallelCall,
+} from './tools.ts';
 import { fromResponsesUsage, toAnthropicUsage, zeroUsage } from './usage.ts';
 
 type Json = Record<string, unknown>;
@@ -80,22 +83,6 @@ export function toAnthropicMessage(response: unknown, ctx: AnswerContext): Anthr
   };
 }
 
-export interface StopReasonFacts {
-  readonly stopSequence: string | null;
-  readonly toolUsed: boolean;
-  readonly refusal: boolean;
-  readonly incomplete: string | undefined;
-}
-
-/** PROTOCOL.md 3.5: tool use wins over the upstream's own ending (T7). */
-export function stopReason(facts: StopReasonFacts): AnthropicStopReason {
-  if (facts.stopSequence !== null) return 'stop_sequence';
-  if (facts.toolUsed) return 'tool_use';
-  if (facts.incomplete === 'max_output_tokens') return 'max_tokens';
-  if (facts.incomplete === 'content_filter' || facts.refusal) return 'refusal';
-  return 'end_turn';
-}
-
 export function incompleteReason(response: Json): string | undefined {
   if (response['status'] !== 'incomplete') return undefined;
   const reason = asRecord(response['incomplete_details'])['reason'];
@@ -145,20 +132,6 @@ function toolUseBlocks(item: Json, ctx: AnswerContext): AnthropicContentBlock[] 
       input: parseToolArguments(raw, name),
     },
   ];
-}
-
-/** Empty arguments mean no arguments (T4); anything else must be a JSON object. */
-export function parseToolArguments(raw: string, toolName: string): unknown {
-  if (raw.trim() === '') return {};
-  try {
-    return JSON.parse(raw);
-  } catch {
-    throw new AnthropicError('api_error', invalidArgumentsMessage(toolName));
-  }
-}
-
-export function invalidArgumentsMessage(toolName: string): string {
-  return `The upstream model produced invalid JSON arguments for tool ${toolName}; Parley will not invent an input. Retry the request.`;
 }
 
 export function asRecord(value: unknown): Json {

@@ -3,6 +3,7 @@
  * characters; longer names (deep MCP tool names) are shortened deterministically and restored
  * on the way back, so the client never sees the difference.
  */
+import { AnthropicError } from '../protocol/anthropic-errors.ts';
 import type { ToolParam } from '../protocol/messages-request.ts';
 
 export const MAX_TOOL_NAME_LENGTH = 64;
@@ -95,6 +96,20 @@ export function unwrapParallelCall(args: string): UnwrappedCall[] | undefined {
     calls.push({ name: recipient.replace(/^functions\./, ''), input: record['parameters'] ?? {} });
   }
   return calls;
+}
+
+/** Empty arguments mean no arguments (T4); anything else must be a JSON object. */
+export function parseToolArguments(raw: string, toolName: string): unknown {
+  if (raw.trim() === '') return {};
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new AnthropicError('api_error', invalidArgumentsMessage(toolName));
+  }
+}
+
+export function invalidArgumentsMessage(toolName: string): string {
+  return `The upstream model produced invalid JSON arguments for tool ${toolName}; Parley will not invent an input. Retry the request.`;
 }
 
 /** 32-bit FNV-1a as 8 hex digits: stable across runs and machines, no crypto needed. */
