@@ -62,6 +62,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
         timeoutMs: settings.upstreamTimeoutMs,
         maxRetries: settings.upstreamMaxRetries,
       }),
+    chatDialect: options.loaded.chatDialect,
     upstreamKeyConfigured: !upstreamNeedsKey || upstreamApiKey !== undefined,
     logger,
     version: PARLEY_VERSION,

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
-import { providerPreset, providerPresets } from './providers.ts';
+import { providerPreset, providerPresets, type ChatDialect } from './providers.ts';
 import { readSettingsFile, writeSettingsFile, defaultSettingsPath } from './settings-file.ts';
 import {
   defaultSettings,
@@ -49,6 +49,8 @@ export interface LoadedSettings {
   /** Whether the provider needs OPENAI_API_KEY at all (keyless local servers do not). */
   readonly upstreamNeedsKey: boolean;
   readonly proxyKeyGenerated: boolean;
+  /** How the provider's Chat Completions dialect differs from OpenAI's. */
+  readonly chatDialect: ChatDialect;
   readonly warnings: readonly string[];
 }
 
@@ -122,6 +124,7 @@ export async function loadSettings(input: LoadSettingsInput = {}): Promise<Loade
     settingsPath,
     upstreamApiKey,
     upstreamNeedsKey: preset.needsApiKey,
+    chatDialect: preset.chat,
     proxyKeyGenerated,
     warnings,
   };

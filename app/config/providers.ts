@@ -4,18 +4,108 @@
  */
 import type { SettingsLayer } from './settings-schema.ts';
 
+/** How a Chat Completions server differs from OpenAI's, where the translation must care. */
+export interface ChatDialect {
+  /** OpenAI wants `max_completion_tokens`; most compatible servers only know `max_tokens`. */
+  readonly maxTokensField: 'max_completion_tokens' | 'max_tokens';
+  /** DeepSeek's thinking mode requires earlier turns' reasoning back (T13); others reject it. */
+  readonly reasoningContentBack: boolean;
+  /** Whether system text may go as a `developer` message (OpenAI reasoning models want it). */
+  readonly developerRole: boolean;
+  /** Whether PDFs may go as `file` content parts (OpenAI); elsewhere a PDF is a clear 400. */
+  readonly fileParts: boolean;
+  /** Whether the hashed user id may go as `safety_identifier` (unknown fields upset some servers). */
+  readonly safetyIdentifier: boolean;
+  /** Most tools one request may declare. */
+  readonly maxTools: number;
+}
+
 export interface ProviderPreset {
   readonly label: string;
   readonly settings: SettingsLayer;
   /** Whether the upstream needs OPENAI_API_KEY; keyless servers get a placeholder. */
   readonly needsApiKey: boolean;
+  readonly chat: ChatDialect;
 }
+
+const compatible: ChatDialect = {
+  maxTokensField: 'max_tokens',
+  reasoningContentBack: false,
+  developerRole: false,
+  fileParts: false,
+  safetyIdentifier: false,
+  maxTools: 128,
+};
 
 export const providerPresets: Readonly<Record<string, ProviderPreset>> = {
   openai: {
     label: 'OpenAI',
     settings: { baseUrl: 'https://api.openai.com/v1', upstreamApi: 'responses' },
     needsApiKey: true,
+    chat: {
+      maxTokensField: 'max_completion_tokens',
+      reasoningContentBack: false,
+      developerRole: true,
+      fileParts: true,
+      safetyIdentifier: true,
+      maxTools: 128,
+    },
+  },
+  deepseek: {
+    label: 'DeepSeek',
+    settings: {
+      baseUrl: 'https://api.deepseek.com/v1',
+      upstreamApi: 'chat',
+      model: 'deepseek-chat',
+      smallModel: 'deepseek-chat',
+    },
+    needsApiKey: true,
+    chat: { ...compatible, reasoningContentBack: true },
+  },
+  openrouter: {
+    label: 'OpenRouter',
+    settings: { baseUrl: 'https://openrouter.ai/api/v1', upstreamApi: 'chat' },
+    needsApiKey: true,
+    chat: compatible,
+  },
+  groq: {
+    label: 'Groq',
+    settings: { baseUrl: 'https://api.groq.com/openai/v1', upstreamApi: 'chat' },
+    needsApiKey: true,
+    chat: compatible,
+  },
+  gemini: {
+    label: 'Gemini (OpenAI-compatible endpoint)',
+    settings: {
+      baseUrl: 'https://generativelanguage.googleapis.com/v1beta/openai',
+      upstreamApi: 'chat',
+    },
+    needsApiKey: true,
+    chat: compatible,
+  },
+  ollama: {
+    label: 'Ollama',
+    settings: { baseUrl: 'http://127.0.0.1:11434/v1', upstreamApi: 'chat' },
+    needsApiKey: false,
+    chat: compatible,
+  },
+  lmstudio: {
+    label: 'LM Studio',
+    settings: { baseUrl: 'http://127.0.0.1:1234/v1', upstreamApi: 'chat' },
+    needsApiKey: false,
+    chat: compatible,
+  },
+  vllm: {
+    label: 'vLLM',
+    settings: { baseUrl: 'http://127.0.0.1:8000/v1', upstreamApi: 'chat' },
+    needsApiKey: false,
+    chat: compatible,
+  },
+  custom: {
+    label: 'Custom OpenAI-compatible server',
+    settings: { upstreamApi: 'chat' },
+    needsApiKey: false,
+    chat: compatible,
   },
 };
 

@@ -5,9 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import express, { type Express, type RequestHandler } from 'express';
 import type OpenAI from 'openai';
+import type { ChatDialect } from '../config/providers.ts';
 import type { Settings } from '../config/settings-schema.ts';
 import { UPSTREAM_KEY_ENV } from '../config/load-settings.ts';
 import type { Logger } from '../log.ts';
+import { upstreamAdapter } from '../upstream/adapters.ts';
 import { displayBaseUrl } from '../upstream/client.ts';
 import { errorHandler, notFound } from './fallback-handlers.ts';
 import { authGuard, hostGuard, originGuard } from './guards.ts';
@@ -21,6 +23,8 @@ export interface ServerDeps {
   readonly settings: Settings;
   readonly settingsPath: string;
   readonly upstream: OpenAI;
+  /** How the provider's Chat Completions differs from OpenAI's (used with upstreamApi chat). */
+  readonly chatDialect: ChatDialect;
   /** False when the provider needs OPENAI_API_KEY and it was not set. */
   readonly upstreamKeyConfigured: boolean;
   readonly logger: Logger;
@@ -74,7 +78,7 @@ export function createServer(deps: ServerDeps): Express {
   app.use('/v1/messages', requireUpstreamKey(deps.upstreamKeyConfigured));
   const routeDeps = {
     settings,
-    upstream: deps.upstream,
+    upstream: upstreamAdapter(settings.upstreamApi, deps.upstream, deps.chatDialect),
     logger,
     inFlight: deps.inFlight,
     traffic: deps.traffic,

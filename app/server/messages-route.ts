@@ -7,7 +7,6 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
-import type OpenAI from 'openai';
 import type { Settings } from '../config/settings-schema.ts';
 import type { Logger } from '../log.ts';
 import { AnthropicError } from '../protocol/anthropic-errors.ts';
@@ -16,9 +15,8 @@ import { asJson, ExchangeRecorder } from '../traffic/exchange-recorder.ts';
 import type { TrafficBus } from '../traffic/traffic-bus.ts';
 import type { AnswerContext } from '../translate/answer-context.ts';
 import { toAnthropicError } from '../translate/errors.ts';
-import { toAnthropicMessage } from '../translate/from-responses.ts';
-import { ResponsesStreamTranslator } from '../translate/from-responses-stream.ts';
-import { toResponsesRequest, type TranslatedRequest } from '../translate/to-responses-request.ts';
+import type { TranslatedRequest } from '../translate/to-responses-request.ts';
+import type { UpstreamAdapter } from '../upstream/adapters.ts';
 import { capabilitiesFor, type ModelCapabilities } from '../upstream/capabilities.ts';
 import { displayBaseUrl } from '../upstream/client.ts';
 import { routeModel } from '../upstream/routing.ts';
@@ -29,7 +27,7 @@ import { SseWriter } from './sse-writer.ts';
 
 export interface MessagesRouteDeps {
   readonly settings: Pick<Settings, 'model' | 'smallModel' | 'baseUrl' | 'pingIntervalMs'>;
-  readonly upstream: OpenAI;
+  readonly upstream: UpstreamAdapter;
   readonly logger: Logger;
   readonly inFlight: InFlightStreams;
   /** Where exchanges are recorded; without one nothing is. */
@@ -40,7 +38,7 @@ interface Exchange {
   readonly request: MessagesRequest;
   readonly upstreamModel: string;
   readonly capabilities: ModelCapabilities;
-  readonly translated: TranslatedRequest;
+  readonly translated: TranslatedRequest<object>;
   readonly answer: AnswerContext;
   readonly signal: AbortSignal;
   readonly recorder: ExchangeRecorder;
@@ -56,8 +54,8 @@ export function messagesRoute(
     for (const note of exchange.translated.notes) deps.logger.debug(`${req.originalUrl}: ${note}`);
     exchange.recorder.emit({
       type: 'upstream.requested',
-      api: 'responses',
-      url: `${displayBaseUrl(deps.settings.baseUrl)}/responses`,
+      api: deps.upstream.api,
+      url: `${displayBaseUrl(deps.settings.baseUrl)}${deps.upstream.path}`,
       body: asJson(exchange.translated.body),
       notes: exchange.translated.notes,
     });
@@ -100,7 +98,16 @@ function prepare(
   const request = validation.value;
   const { upstreamModel } = routed;
   const capabilities = capabilitiesFor(upstreamModel);
-  const translated = toResponsesRequest(request, { upstreamModel, capabilities, hash: sha256Hex });
+  let translated: TranslatedRequest<object>;
+  try {
+    translated = deps.upstream.translate(request, { upstreamModel, capabilities, hash: sha256Hex });
+  } catch (error) {
+    // A request the upstream cannot take (a PDF for a server without files, too many tools).
+    if (!(error instanceof AnthropicError)) throw error;
+    recorder.failed(error.status, error.type, error.message, null);
+    sendError(res, error.type, error.message);
+    return undefined;
+  }
 
   // The client going away aborts the upstream call; a finished response does not.
   const controller = new AbortController();
@@ -134,13 +141,10 @@ async function answerOnce(
 ): Promise<void> {
   const { recorder } = exchange;
   try {
-    const response = await deps.upstream.responses.create(
-      { ...exchange.translated.body, stream: false },
-      { signal: exchange.signal },
-    );
+    const response = await deps.upstream.createOnce(exchange.translated.body, exchange.signal);
     recorder.emit({ type: 'upstream.event-received', data: asJson(response) });
-    const message = toAnthropicMessage(response, exchange.answer);
-    recorder.clientMessage(message, response.usage == null);
+    const message = deps.upstream.toMessage(response, exchange.answer);
+    recorder.clientMessage(message, deps.upstream.usageMissing(response));
     recorder.finished(200, message.stop_reason);
     logDetail(res, exchange, message.stop_reason ?? '');
     res.json(message);
@@ -161,10 +165,7 @@ async function stream(exchange: Exchange, res: Response, deps: MessagesRouteDeps
   const { recorder } = exchange;
   let upstreamStream;
   try {
-    upstreamStream = await deps.upstream.responses.create(
-      { ...exchange.translated.body, stream: true },
-      { signal: exchange.signal },
-    );
+    upstreamStream = await deps.upstream.createStream(exchange.translated.body, exchange.signal);
   } catch (error) {
     if (isClientAbort(error)) {
       recorder.failed(null, 'client_gone', 'The client closed the connection.', null);
@@ -177,7 +178,7 @@ async function stream(exchange: Exchange, res: Response, deps: MessagesRouteDeps
     return;
   }
 
-  const translator = new ResponsesStreamTranslator(exchange.answer);
+  const translator = deps.upstream.streamTranslator(exchange.answer);
   const writer = new SseWriter(res, deps.settings.pingIntervalMs);
   const usageEstimated = (): boolean => translator.outcome.usageEstimated;
   const send = (events: ReturnType<typeof translator.onEvent>): void => {

@@ -18,11 +18,16 @@ export interface AnswerContext {
 
 const anthropicIdPattern = /^[a-zA-Z0-9_-]+$/;
 
-/** Keeps a well-formed upstream call id (the next request echoes it back); replaces others. */
-export function toolUseIdFor(callId: unknown, ctx: AnswerContext): string {
-  return typeof callId === 'string' && anthropicIdPattern.test(callId)
-    ? callId
-    : ctx.newToolUseId();
+/**
+ * Keeps a well-formed upstream call id (the next request echoes it back); replaces an id that is
+ * missing, malformed or already used in this message (some servers repeat one id for every call).
+ */
+export function toolUseIdFor(callId: unknown, ctx: AnswerContext, used?: Set<string>): string {
+  const keep =
+    typeof callId === 'string' && anthropicIdPattern.test(callId) && used?.has(callId) !== true;
+  const id = keep ? callId : ctx.newToolUseId();
+  used?.add(id);
+  return id;
 }
 
 /** A rough token count for so many characters, for when the upstream reports nothing. */

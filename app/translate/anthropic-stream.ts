@@ -113,6 +113,11 @@ export class AnthropicStreamBuilder {
     );
   }
 
+  /** How many blocks were opened so far. */
+  get blockCount(): number {
+    return this.#nextIndex;
+  }
+
   get openKind(): OpenBlock['kind'] | undefined {
     return this.#open?.kind;
   }

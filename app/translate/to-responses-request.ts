@@ -25,16 +25,22 @@ import type {
   MessageParam,
   MessagesRequest,
   ToolResultBlockParam,
-  UnknownBlockParam,
 } from '../protocol/messages-request.ts';
 import type { ModelCapabilities } from '../upstream/capabilities.ts';
 import { effortFor } from './reasoning-effort.ts';
 import { decodeReasoningSignature } from './reasoning-signature.ts';
 import {
+  blocksOf,
+  clampOutputTokens,
+  requestToolNames,
+  systemText,
+  textOf,
+  type Block,
+} from './request-common.ts';
+import {
   isCustomTool,
   isWebSearchTool,
   toolArguments,
-  toolNameMap,
   toolParameters,
   upstreamToolName,
   type ToolNameMap,
@@ -49,8 +55,8 @@ export interface ResponsesRequestContext {
   readonly hash: (value: string) => string;
 }
 
-export interface TranslatedRequest {
-  readonly body: ResponsesRequestBody;
+export interface TranslatedRequest<Body = ResponsesRequestBody> {
+  readonly body: Body;
   /** Upstream tool names that were shortened, mapped back to the client's names. */
   readonly toolNames: ToolNameMap;
   /** The client's stop sequences, emulated while translating the answer. */
@@ -58,8 +64,6 @@ export interface TranslatedRequest {
   /** What was dropped or changed, for the log and the inspector. */
   readonly notes: readonly string[];
 }
-
-const BILLING_LINE_PREFIX = 'x-anthropic-billing-header:';
 
 export function toResponsesRequest(
   request: MessagesRequest,
@@ -71,7 +75,7 @@ export function toResponsesRequest(
     model: ctx.upstreamModel,
     input: request.messages.flatMap((message) => messageItems(message, notes)),
     store: false,
-    max_output_tokens: clampOutputTokens(request.max_tokens, caps, notes),
+    max_output_tokens: clampOutputTokens(request.max_tokens, caps, 'max_output_tokens', notes),
   };
 
   const instructions = systemText(request.system);
@@ -130,48 +134,21 @@ export function toResponsesRequest(
     body.prompt_cache_key = hashed;
   }
 
-  const names = [
-    ...(request.tools ?? []).map((tool) => tool.name),
-    ...request.messages.flatMap((message) =>
-      typeof message.content === 'string'
-        ? []
-        : message.content.flatMap((block) =>
-            block.type === 'tool_use' && typeof block['name'] === 'string' ? [block['name']] : [],
-          ),
-    ),
-  ];
   return {
     body,
-    toolNames: toolNameMap(names),
+    toolNames: requestToolNames(request),
     stopSequences: request.stop_sequences ?? [],
     notes,
   };
 }
 
-function systemText(system: MessagesRequest['system']): string | undefined {
-  if (system === undefined) return undefined;
-  const parts = typeof system === 'string' ? [system] : system.map((block) => block.text);
-  const kept = parts.filter((text) => !text.startsWith(BILLING_LINE_PREFIX) && text !== '');
-  return kept.length > 0 ? kept.join('\n\n') : undefined;
-}
-
-function clampOutputTokens(requested: number, caps: ModelCapabilities, notes: string[]): number {
-  const clamped = Math.min(Math.max(requested, caps.minOutputTokens), caps.maxOutputTokens);
-  if (clamped !== requested)
-    notes.push(`max_tokens ${requested} -> max_output_tokens ${clamped} (model limits)`);
-  return clamped;
-}
-
-type Block = ContentBlockParam | UnknownBlockParam;
-
 function messageItems(message: MessageParam, notes: string[]): ResponseInputItem[] {
-  const blocks: Block[] =
-    typeof message.content === 'string'
-      ? [{ type: 'text', text: message.content }]
-      : message.content;
+  const blocks = blocksOf(message);
   switch (message.role) {
     case 'system':
-      return [{ type: 'message', role: 'developer', content: textOf(blocks, notes) }];
+      return [
+        { type: 'message', role: 'developer', content: textOf(blocks, 'system-message', notes) },
+      ];
     case 'user':
       return userItems(blocks, notes);
     case 'assistant':
@@ -219,7 +196,8 @@ function assistantItems(blocks: Block[], notes: string[]): ResponseInputItem[] {
         break;
       case 'thinking': {
         const carried = decodeReasoningSignature(typed.signature);
-        if (carried) {
+        // Reasoning minted on the Chat path carries no upstream item (empty id): nothing to send.
+        if (carried && carried.id !== '') {
           items.push({
             type: 'reasoning',
             id: carried.id,
@@ -308,14 +286,4 @@ function functionCallOutput(block: ToolResultBlockParam, notes: string[]): Respo
   const textParts = parts.flatMap((part) => (part.type === 'input_text' ? [part.text] : []));
   const output = textParts.length === parts.length ? textParts.join('\n') : parts;
   return { type: 'function_call_output', call_id: block.tool_use_id, output };
-}
-
-function textOf(blocks: Block[], notes: string[]): string {
-  return blocks
-    .flatMap((block) => {
-      if (block.type === 'text' && typeof block['text'] === 'string') return [block['text']];
-      notes.push(`dropped a system-message ${block.type} block`);
-      return [];
-    })
-    .join('\n\n');
 }

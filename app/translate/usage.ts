@@ -46,3 +46,16 @@ export function zeroUsage(inputEstimate = 0): AnthropicUsage {
 function count(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
 }
+
+/** Chat Completions usage; DeepSeek names its cache figures differently, Groq nests it. */
+export function fromChatUsage(usage: unknown): UpstreamUsage | undefined {
+  if (typeof usage !== 'object' || usage === null) return undefined;
+  const record = usage as Record<string, unknown>;
+  const details = (record['prompt_tokens_details'] ?? {}) as Record<string, unknown>;
+  return {
+    inputTokens: count(record['prompt_tokens']),
+    cachedTokens: count(details['cached_tokens']) || count(record['prompt_cache_hit_tokens']),
+    cacheWriteTokens: 0,
+    outputTokens: count(record['completion_tokens']),
+  };
+}

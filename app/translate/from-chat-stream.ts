@@ -1,0 +1,255 @@
+/**
+ * The Chat Completions stream -> Anthropic stream state machine (PROTOCOL.md 3.4). Fed one chunk
+ * at a time, it maps what arrived onto the AnthropicStreamBuilder; no I/O, no clock.
+ *
+ * Survives what real servers do: reasoning as reasoning_content, reasoning or typed thinking
+ * parts; `content: ""` chunks that must not open a block; tool-call deltas keyed by index whose
+ * id and name come once or on every delta, whole arguments in one chunk, or indexes that
+ * interleave (T6: the first call streams; a later one is buffered until the open call's
+ * arguments are complete, then emitted in order); finish_reason with the last delta or alone;
+ * usage on the finish chunk, after it with empty choices, under x_groq, or never (then it is
+ * estimated); [DONE] missing after a finish (fine) or before one (an error event).
+ */
+import type { AnthropicErrorType } from '../protocol/anthropic-errors.ts';
+import type { AnthropicStreamEvent } from '../protocol/anthropic-wire.ts';
+import { toolUseIdFor, type AnswerContext } from './answer-context.ts';
+import { AnthropicStreamBuilder, type StreamOutcome } from './anthropic-stream.ts';
+import { chatIncomplete, stringOf, thinkingPartText } from './from-chat.ts';
+import { asArray, asRecord } from './from-responses.ts';
+import { stopReason } from './stop-reason.ts';
+import {
+  clientToolName,
+  invalidArgumentsMessage,
+  isParallelWrapper,
+  unwrapParallelCall,
+} from './tools.ts';
+import { fromChatUsage, type UpstreamUsage } from './usage.ts';
+
+/** The block key of all text and reasoning: a chat answer is one choice. */
+const CHOICE = 0;
+/** Tool blocks are keyed apart from the choice's text. */
+const toolKey = (index: number): number => 1_000 + index;
+
+interface Call {
+  readonly index: number;
+  id: string | undefined;
+  name: string;
+  arguments: string;
+  state: 'waiting' | 'streaming' | 'done';
+}
+
+const endings = new Set(['stop', 'length', 'tool_calls', 'function_call', 'content_filter']);
+
+export class ChatStreamTranslator {
+  readonly #ctx: AnswerContext;
+  readonly #out: AnthropicStreamBuilder;
+  readonly #calls = new Map<number, Call>();
+  readonly #usedIds = new Set<string>();
+  #streaming: Call | undefined;
+  #finishReason: string | undefined;
+  #usage: UpstreamUsage | undefined;
+  #thinking = '';
+
+  constructor(ctx: AnswerContext) {
+    this.#ctx = ctx;
+    this.#out = new AnthropicStreamBuilder(ctx);
+  }
+
+  get finished(): boolean {
+    return this.#out.finished;
+  }
+
+  get outcome(): StreamOutcome {
+    return this.#out.outcome;
+  }
+
+  onEvent(chunk: unknown): AnthropicStreamEvent[] {
+    if (this.#out.finished) return [];
+    const data = asRecord(chunk);
+    this.#out.start();
+    this.#usage = fromChatUsage(data['usage'] ?? asRecord(data['x_groq'])['usage']) ?? this.#usage;
+    // n > 1 is never asked for; if it happens anyway, choice 0 is the answer.
+    const choice = asArray(data['choices'])
+      .map(asRecord)
+      .find((candidate) => (candidate['index'] ?? 0) === 0);
+    if (choice) this.#choice(choice);
+    return this.#out.take();
+  }
+
+  /** The upstream ended ([DONE] or a clean close): fine after a finish_reason, an error before. */
+  onEnd(): AnthropicStreamEvent[] {
+    if (this.#out.finished) return [];
+    if (this.#finishReason === undefined) {
+      return this.fail('api_error', 'The upstream stream ended before the response was complete.');
+    }
+    this.#finishCalls();
+    this.#complete(this.#finishReason);
+    return this.#out.take();
+  }
+
+  fail(type: AnthropicErrorType, message: string): AnthropicStreamEvent[] {
+    this.#out.fail(type, message);
+    return this.#out.take();
+  }
+
+  #choice(choice: Record<string, unknown>): void {
+    const delta = asRecord(choice['delta']);
+    this.#reasoning(stringOf(delta['reasoning_content']) || stringOf(delta['reasoning']));
+    const content = delta['content'];
+    if (typeof content === 'string') this.#text(content);
+    for (const part of asArray(content).map(asRecord)) {
+      if (part['type'] === 'thinking') this.#reasoning(thinkingPartText(part));
+      else if (part['type'] === 'text') this.#text(stringOf(part['text']));
+    }
+    const refusal = stringOf(delta['refusal']);
+    if (refusal !== '') this.#text(refusal, true);
+    for (const call of asArray(delta['tool_calls']).map(asRecord)) this.#toolCall(call);
+    const finish = choice['finish_reason'];
+    if (typeof finish === 'string' && finish !== '') this.#finishReason = finish;
+  }
+
+  #reasoning(delta: string): void {
+    if (delta === '') return;
+    this.#settleStreamingCall();
+    this.#thinking += delta;
+    this.#out.thinking(CHOICE, delta);
+  }
+
+  #text(delta: string, refusal = false): void {
+    // `content: ""` opens nothing: most first chunks and DeepSeek's reasoning chunks carry it.
+    if (delta === '') return;
+    this.#signThinking();
+    this.#settleStreamingCall();
+    this.#out.text(CHOICE, delta, { refusal });
+  }
+
+  /** Chat reasoning has no upstream item: its text rides in the signature, for T13. */
+  #signThinking(): void {
+    if (this.#out.openKind !== 'thinking') return;
+    this.#out.finishThinking({ id: '', encryptedContent: null, summary: [this.#thinking] });
+    this.#thinking = '';
+  }
+
+  #toolCall(delta: Record<string, unknown>): void {
+    const index = typeof delta['index'] === 'number' ? delta['index'] : 0;
+    const fn = asRecord(delta['function']);
+    let call = this.#calls.get(index);
+    if (!call) {
+      call = { index, id: undefined, name: '', arguments: '', state: 'waiting' };
+      this.#calls.set(index, call);
+    }
+    // Some servers repeat the id and name on every delta; the first ones count.
+    const id = stringOf(delta['id']);
+    if (call.id === undefined && id !== '') call.id = id;
+    if (call.name === '') call.name = stringOf(fn['name']);
+    const fragment = stringOf(fn['arguments']);
+    call.arguments += fragment;
+
+    if (this.#streaming === call) {
+      this.#out.toolArguments(fragment);
+      return;
+    }
+    if (call.state !== 'waiting') return;
+    // Another call is open: start this one only once that one's arguments are complete (T6).
+    if (this.#streaming && !isJson(this.#streaming.arguments)) return;
+    this.#settleStreamingCall();
+    if (
+      this.#hasEarlierWaitingCall(call) ||
+      isParallelWrapper(call.name, this.#ctx.declaredToolNames)
+    )
+      return;
+    this.#signThinking();
+    this.#openCall(call);
+  }
+
+  #openCall(call: Call): void {
+    call.state = 'streaming';
+    this.#streaming = call;
+    const id = toolUseIdFor(call.id, this.#ctx, this.#usedIds);
+    this.#out.openTool(toolKey(call.index), id, clientToolName(call.name, this.#ctx.toolNames));
+    this.#out.toolArguments(call.arguments);
+  }
+
+  /** Closes the streaming call (its arguments validated), if any. */
+  #settleStreamingCall(): void {
+    const call = this.#streaming;
+    if (!call) return;
+    this.#streaming = undefined;
+    call.state = 'done';
+    this.#out.finishTool();
+  }
+
+  #hasEarlierWaitingCall(call: Call): boolean {
+    for (const other of this.#calls.values()) {
+      if (other.index < call.index && other.state === 'waiting') return true;
+    }
+    return false;
+  }
+
+  /** At the end: the open call closes, buffered ones are emitted whole, in index order. */
+  #finishCalls(): void {
+    this.#signThinking();
+    this.#settleStreamingCall();
+    const waiting = [...this.#calls.values()]
+      .filter((call) => call.state === 'waiting')
+      .sort((a, b) => a.index - b.index);
+    for (const call of waiting) {
+      if (this.#out.finished) return;
+      call.state = 'done';
+      if (isParallelWrapper(call.name, this.#ctx.declaredToolNames)) {
+        this.#unwrap(call);
+        continue;
+      }
+      this.#openCall(call);
+      this.#streaming = undefined;
+      this.#out.finishTool();
+    }
+  }
+
+  #unwrap(call: Call): void {
+    const inner = unwrapParallelCall(call.arguments);
+    if (!inner) {
+      this.#out.fail('api_error', invalidArgumentsMessage(call.name));
+      return;
+    }
+    for (const { name, input } of inner) {
+      const id = this.#ctx.newToolUseId();
+      this.#out.completeTool(
+        toolKey(call.index),
+        id,
+        clientToolName(name, this.#ctx.toolNames),
+        input,
+      );
+    }
+  }
+
+  #complete(finishReason: string): void {
+    if (this.#out.finished) return; // a buffered call had invalid arguments
+    // PROTOCOL.md 3.5: an unknown ending with nothing to show is an error, not an empty answer.
+    if (!endings.has(finishReason) && this.#out.blockCount === 0) {
+      this.#out.fail(
+        'api_error',
+        `The upstream stopped without an answer (finish_reason "${finishReason}").`,
+      );
+      return;
+    }
+    this.#signThinking();
+    const reason = stopReason({
+      stopSequence: null,
+      toolUsed: this.#out.toolUsed,
+      refusal: this.#out.refusal,
+      incomplete: chatIncomplete(finishReason),
+    });
+    this.#out.complete(reason, this.#usage);
+  }
+}
+
+function isJson(text: string): boolean {
+  if (text.trim() === '') return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}

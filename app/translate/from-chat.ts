@@ -1,0 +1,138 @@
+/**
+ * OpenAI Chat Completions body -> Anthropic message (non-streaming; PROTOCOL.md 3.4-3.6). Pure.
+ * As complete as the stream: reasoning (reasoning_content, reasoning, typed thinking parts),
+ * text cut at stop sequences, refusals, tool calls (a `parallel` wrapper unwrapped, invalid
+ * arguments an error), the ending from finish_reason with tool use winning (T7), usage.
+ */
+import { AnthropicError } from '../protocol/anthropic-errors.ts';
+import type { AnthropicContentBlock, AnthropicMessage } from '../protocol/anthropic-wire.ts';
+import { toolUseIdFor, type AnswerContext } from './answer-context.ts';
+import { asArray, asRecord } from './from-responses.ts';
+import { encodeReasoningSignature } from './reasoning-signature.ts';
+import { stopReason } from './stop-reason.ts';
+import { cutAtStopSequence } from './stop-sequences.ts';
+import {
+  clientToolName,
+  invalidArgumentsMessage,
+  isParallelWrapper,
+  parseToolArguments,
+  unwrapParallelCall,
+} from './tools.ts';
+import { fromChatUsage, toAnthropicUsage, zeroUsage } from './usage.ts';
+
+export function toAnthropicMessageFromChat(
+  completion: unknown,
+  ctx: AnswerContext,
+): AnthropicMessage {
+  const body = asRecord(completion);
+  const choice = asRecord(
+    asArray(body['choices'])
+      .map(asRecord)
+      .find((c) => (c['index'] ?? 0) === 0),
+  );
+  const message = asRecord(choice['message']);
+  const content: AnthropicContentBlock[] = [];
+  let stopSequence: string | null = null;
+
+  const reasoning = [stringOf(message['reasoning_content']) || stringOf(message['reasoning'])];
+  const texts: string[] = [];
+  const parts = message['content'];
+  if (typeof parts === 'string') texts.push(parts);
+  for (const part of asArray(parts).map(asRecord)) {
+    if (part['type'] === 'text') texts.push(stringOf(part['text']));
+    if (part['type'] === 'thinking') reasoning.push(thinkingPartText(part));
+  }
+  const thinking = reasoning.filter((text) => text !== '').join('\n\n');
+  if (thinking !== '') content.push(chatThinkingBlock(thinking));
+
+  const refusal = stringOf(message['refusal']);
+  for (const text of [texts.join(''), refusal]) {
+    if (text === '' || stopSequence !== null) continue;
+    const cut = cutAtStopSequence(text, ctx.stopSequences);
+    if (cut.emit !== '') content.push({ type: 'text', text: cut.emit });
+    stopSequence = cut.matched ?? null;
+  }
+
+  const calls = stopSequence === null ? asArray(message['tool_calls']).map(asRecord) : [];
+  const usedIds = new Set<string>();
+  for (const call of calls) content.push(...toolUseBlocks(call, ctx, usedIds));
+
+  const finish = stringOf(choice['finish_reason']);
+  const usage = fromChatUsage(body['usage']);
+  return {
+    id: ctx.messageId,
+    type: 'message',
+    role: 'assistant',
+    model: ctx.clientModel,
+    content,
+    stop_reason: stopReason({
+      stopSequence,
+      toolUsed: calls.length > 0,
+      refusal: refusal !== '',
+      incomplete: chatIncomplete(finish),
+    }),
+    stop_sequence: stopSequence,
+    usage: usage ? toAnthropicUsage(usage) : zeroUsage(ctx.inputTokenEstimate),
+  };
+}
+
+/** finish_reason in Responses terms, for stopReason(). */
+export function chatIncomplete(finishReason: string): string | undefined {
+  if (finishReason === 'length') return 'max_output_tokens';
+  if (finishReason === 'content_filter') return 'content_filter';
+  return undefined;
+}
+
+/**
+ * Reasoning from a Chat server rides in a Parley signature too, so a later turn can send it back
+ * as reasoning_content (T13). It carries no upstream item (empty id): the Responses path drops it.
+ */
+export function chatThinkingBlock(thinking: string): AnthropicContentBlock {
+  return {
+    type: 'thinking',
+    thinking,
+    signature: encodeReasoningSignature({ id: '', encryptedContent: null, summary: [thinking] }),
+  };
+}
+
+/** Mistral sends thinking as typed parts: `{type:"thinking", thinking:[{type:"text", text}]}`. */
+export function thinkingPartText(part: Record<string, unknown>): string {
+  const inner = part['thinking'];
+  if (typeof inner === 'string') return inner;
+  return asArray(inner)
+    .map((piece) => stringOf(asRecord(piece)['text']))
+    .join('');
+}
+
+function toolUseBlocks(
+  call: Record<string, unknown>,
+  ctx: AnswerContext,
+  usedIds: Set<string>,
+): AnthropicContentBlock[] {
+  const fn = asRecord(call['function']);
+  const upstreamName = stringOf(fn['name']);
+  const raw = stringOf(fn['arguments']);
+  if (isParallelWrapper(upstreamName, ctx.declaredToolNames)) {
+    const unwrapped = unwrapParallelCall(raw);
+    if (!unwrapped) throw new AnthropicError('api_error', invalidArgumentsMessage(upstreamName));
+    return unwrapped.map((inner) => ({
+      type: 'tool_use',
+      id: ctx.newToolUseId(),
+      name: clientToolName(inner.name, ctx.toolNames),
+      input: inner.input,
+    }));
+  }
+  const name = clientToolName(upstreamName, ctx.toolNames);
+  return [
+    {
+      type: 'tool_use',
+      id: toolUseIdFor(call['id'], ctx, usedIds),
+      name,
+      input: parseToolArguments(raw, name),
+    },
+  ];
+}
+
+export function stringOf(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}

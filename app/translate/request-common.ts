@@ -1,0 +1,68 @@
+/**
+ * What both request translators (Responses and Chat Completions) do the same way, so each rule
+ * exists once: the system text without Claude Code's billing line, the output-token clamp, the
+ * blocks of a message, and the tool names a request uses.
+ */
+import type {
+  ContentBlockParam,
+  MessageParam,
+  MessagesRequest,
+  UnknownBlockParam,
+} from '../protocol/messages-request.ts';
+import type { ModelCapabilities } from '../upstream/capabilities.ts';
+import { toolNameMap, type ToolNameMap } from './tools.ts';
+
+/** Claude Code's per-request billing line: not an instruction, and it defeats prompt caching. */
+const BILLING_LINE_PREFIX = 'x-anthropic-billing-header:';
+
+export type Block = ContentBlockParam | UnknownBlockParam;
+
+export function systemText(system: MessagesRequest['system']): string | undefined {
+  if (system === undefined) return undefined;
+  const parts = typeof system === 'string' ? [system] : system.map((block) => block.text);
+  const kept = parts.filter((text) => !text.startsWith(BILLING_LINE_PREFIX) && text !== '');
+  return kept.length > 0 ? kept.join('\n\n') : undefined;
+}
+
+/** Within the model's limits (T19); a change is noted for the inspector. */
+export function clampOutputTokens(
+  requested: number,
+  caps: ModelCapabilities,
+  field: string,
+  notes: string[],
+): number {
+  const clamped = Math.min(Math.max(requested, caps.minOutputTokens), caps.maxOutputTokens);
+  if (clamped !== requested)
+    notes.push(`max_tokens ${requested} -> ${field} ${clamped} (model limits)`);
+  return clamped;
+}
+
+export function blocksOf(message: MessageParam): Block[] {
+  return typeof message.content === 'string'
+    ? [{ type: 'text', text: message.content }]
+    : message.content;
+}
+
+/** Every tool name the request uses (declared or in the history), for shortening and restoring. */
+export function requestToolNames(request: MessagesRequest): ToolNameMap {
+  const names = [
+    ...(request.tools ?? []).map((tool) => tool.name),
+    ...request.messages.flatMap((message) =>
+      blocksOf(message).flatMap((block) =>
+        block.type === 'tool_use' && typeof block['name'] === 'string' ? [block['name']] : [],
+      ),
+    ),
+  ];
+  return toolNameMap(names);
+}
+
+/** Text of the text blocks (system messages and the like); anything else is noted and dropped. */
+export function textOf(blocks: readonly Block[], where: string, notes: string[]): string {
+  return blocks
+    .flatMap((block) => {
+      if (block.type === 'text' && typeof block['text'] === 'string') return [block['text']];
+      notes.push(`dropped a ${where} ${block.type} block`);
+      return [];
+    })
+    .join('\n\n');
+}

@@ -1,0 +1,325 @@
+/**
+ * Anthropic Messages request -> OpenAI Chat Completions request (PROTOCOL.md 3.2). Pure.
+ *
+ * Implements: system text (billing line dropped) and in-place role:"system" messages -> system or
+ * developer messages; text/image/document -> content parts (a PDF only where the provider takes
+ * files, else a clear 400); assistant text + tool_use -> one assistant message with tool_calls;
+ * tool_results -> `tool` messages directly after it, in order, then the user's own text (T18),
+ * images from tool results re-sent in a user message (tool messages take text only); a call
+ * with no result gets a synthetic one so the history is accepted; earlier reasoning sent back as
+ * reasoning_content where the provider requires it (T13); tools, tool_choice, parallel calls;
+ * max tokens under the provider's parameter name, clamped; sampling per model (T9).
+ * Drops on purpose, with a note: server tools, foreign or redacted thinking, unknown blocks,
+ * top_k, and stop sequences (emulated on the answer, so Parley knows which one matched).
+ */
+import type {
+  ChatCompletionAssistantMessageParam,
+  ChatCompletionContentPart,
+  ChatCompletionContentPartImage,
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionMessageParam,
+  ChatCompletionTool,
+} from 'openai/resources/chat/completions';
+import type { ChatDialect } from '../config/providers.ts';
+import { AnthropicError } from '../protocol/anthropic-errors.ts';
+import type {
+  ContentBlockParam,
+  DocumentBlockParam,
+  ImageBlockParam,
+  MessagesRequest,
+  ToolResultBlockParam,
+} from '../protocol/messages-request.ts';
+import type { ModelCapabilities } from '../upstream/capabilities.ts';
+import { effortFor } from './reasoning-effort.ts';
+import { decodeReasoningSignature } from './reasoning-signature.ts';
+import {
+  blocksOf,
+  clampOutputTokens,
+  requestToolNames,
+  systemText,
+  textOf,
+  type Block,
+} from './request-common.ts';
+import type { TranslatedRequest } from './to-responses-request.ts';
+import { isCustomTool, toolArguments, toolParameters, upstreamToolName } from './tools.ts';
+
+export type ChatRequestBody = Omit<ChatCompletionCreateParamsNonStreaming, 'stream'>;
+
+export interface ChatRequestContext {
+  readonly upstreamModel: string;
+  readonly capabilities: ModelCapabilities;
+  readonly dialect: ChatDialect;
+  readonly hash: (value: string) => string;
+}
+
+export const NO_RESULT_TEXT = 'No result was recorded for this tool call.';
+
+export function toChatRequest(
+  request: MessagesRequest,
+  ctx: ChatRequestContext,
+): TranslatedRequest<ChatRequestBody> {
+  const notes: string[] = [];
+  const { capabilities: caps, dialect } = ctx;
+  const systemRole =
+    dialect.developerRole && caps.reasoningEfforts.length > 0 ? 'developer' : 'system';
+  const messages = new ChatHistory(systemRole, dialect, notes);
+  const system = systemText(request.system);
+  if (system !== undefined) messages.system(system);
+  for (const message of request.messages) messages.add(message.role, blocksOf(message));
+
+  const body: ChatRequestBody = { model: ctx.upstreamModel, messages: messages.finish() };
+  body[dialect.maxTokensField] = clampOutputTokens(
+    request.max_tokens,
+    caps,
+    dialect.maxTokensField,
+    notes,
+  );
+
+  const tools = (request.tools ?? []).flatMap((tool): ChatCompletionTool[] => {
+    if (isCustomTool(tool)) {
+      const definition: ChatCompletionTool = {
+        type: 'function',
+        function: {
+          name: upstreamToolName(tool.name),
+          parameters: toolParameters(tool.input_schema),
+        },
+      };
+      if (tool.description !== undefined) definition.function.description = tool.description;
+      return [definition];
+    }
+    notes.push(
+      `dropped server tool ${tool.name} (${tool.type}): Chat Completions has no equivalent`,
+    );
+    return [];
+  });
+  if (tools.length > dialect.maxTools) {
+    throw new AnthropicError(
+      'invalid_request_error',
+      `tools: ${tools.length} tools, but this provider accepts at most ${dialect.maxTools} in one request`,
+    );
+  }
+  if (tools.length > 0) {
+    body.tools = tools;
+    const choice = request.tool_choice;
+    if (choice?.type === 'auto') body.tool_choice = 'auto';
+    else if (choice?.type === 'any') body.tool_choice = 'required';
+    else if (choice?.type === 'none') body.tool_choice = 'none';
+    else if (choice?.type === 'tool') {
+      body.tool_choice = { type: 'function', function: { name: upstreamToolName(choice.name) } };
+    }
+    // Only with tools: some servers answer 400 to parallel_tool_calls without them.
+    if (
+      choice &&
+      'disable_parallel_tool_use' in choice &&
+      choice.disable_parallel_tool_use === true
+    ) {
+      body.parallel_tool_calls = false;
+    }
+  }
+
+  if (caps.acceptsSampling) {
+    if (request.temperature !== undefined) body.temperature = request.temperature;
+    if (request.top_p !== undefined) body.top_p = request.top_p;
+  } else if (request.temperature !== undefined || request.top_p !== undefined) {
+    notes.push(
+      `dropped temperature/top_p: ${ctx.upstreamModel} is a reasoning model and rejects them`,
+    );
+  }
+  if (request.top_k !== undefined) notes.push('dropped top_k: Chat Completions has no equivalent');
+
+  const effort = effortFor(request, caps);
+  if (effort !== undefined) body.reasoning_effort = effort;
+
+  const userId = request.metadata?.user_id;
+  if (dialect.safetyIdentifier && typeof userId === 'string' && userId !== '') {
+    body.safety_identifier = ctx.hash(userId);
+  }
+
+  return {
+    body,
+    toolNames: requestToolNames(request),
+    stopSequences: request.stop_sequences ?? [],
+    notes,
+  };
+}
+
+type AssistantMessage = ChatCompletionAssistantMessageParam & { reasoning_content?: string };
+
+/**
+ * Builds the message list under Chat Completions' rule that every tool call of an assistant
+ * message is answered by `tool` messages right after it (T18).
+ */
+class ChatHistory {
+  readonly #messages: ChatCompletionMessageParam[] = [];
+  /** Calls of the last assistant message still waiting for their result. */
+  #unanswered: string[] = [];
+
+  constructor(
+    private readonly systemRole: 'system' | 'developer',
+    private readonly dialect: ChatDialect,
+    private readonly notes: string[],
+  ) {}
+
+  system(text: string): void {
+    this.#answerTheRest();
+    this.#messages.push({ role: this.systemRole, content: text });
+  }
+
+  add(role: 'user' | 'assistant' | 'system', blocks: Block[]): void {
+    if (role === 'system') this.system(textOf(blocks, 'system-message', this.notes));
+    else if (role === 'assistant') this.#assistant(blocks);
+    else this.#user(blocks);
+  }
+
+  finish(): ChatCompletionMessageParam[] {
+    this.#answerTheRest();
+    return this.#messages;
+  }
+
+  #assistant(blocks: Block[]): void {
+    this.#answerTheRest();
+    const texts: string[] = [];
+    const thoughts: string[] = [];
+    const message: AssistantMessage = { role: 'assistant', content: null };
+    const calls: NonNullable<AssistantMessage['tool_calls']> = [];
+    for (const block of blocks) {
+      const typed = block as ContentBlockParam;
+      switch (typed.type) {
+        case 'text':
+          if (typed.text !== '') texts.push(typed.text);
+          break;
+        case 'tool_use':
+          calls.push({
+            id: typed.id,
+            type: 'function',
+            function: { name: upstreamToolName(typed.name), arguments: toolArguments(typed.input) },
+          });
+          break;
+        case 'thinking':
+          if (this.dialect.reasoningContentBack && decodeReasoningSignature(typed.signature)) {
+            thoughts.push(typed.thinking);
+          } else {
+            this.notes.push(
+              'dropped a thinking block (this provider does not take reasoning back)',
+            );
+          }
+          break;
+        default:
+          this.notes.push(`dropped an assistant ${block.type} block`);
+      }
+    }
+    message.content = texts.length > 0 ? texts.join('\n\n') : null;
+    if (calls.length > 0) message.tool_calls = calls;
+    // DeepSeek's thinking mode wants reasoning back on tool-call turns, even when empty (T13).
+    if (this.dialect.reasoningContentBack && (thoughts.length > 0 || calls.length > 0)) {
+      message.reasoning_content = thoughts.join('\n\n');
+    }
+    if (message.content === null && calls.length === 0 && message.reasoning_content === undefined)
+      return;
+    this.#messages.push(message);
+    this.#unanswered = calls.map((call) => call.id);
+  }
+
+  #user(blocks: Block[]): void {
+    const parts: ChatCompletionContentPart[] = [];
+    const toolImages: ChatCompletionContentPartImage[] = [];
+    for (const block of blocks) {
+      if (block.type === 'tool_result') this.#toolResult(block as ToolResultBlockParam, toolImages);
+      else parts.push(...this.#parts(block));
+    }
+    this.#answerTheRest();
+    if (toolImages.length > 0) {
+      this.#messages.push({
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Images returned by the tool calls above:' },
+          ...toolImages,
+        ],
+      });
+    }
+    if (parts.length === 0) return;
+    const only = parts[0];
+    this.#messages.push({
+      role: 'user',
+      content: parts.length === 1 && only?.type === 'text' ? only.text : parts,
+    });
+  }
+
+  #toolResult(block: ToolResultBlockParam, images: ChatCompletionContentPartImage[]): void {
+    const texts: string[] = block.is_error === true ? ['Error:'] : [];
+    const content = block.content;
+    if (typeof content === 'string') texts.push(content);
+    else {
+      for (const part of content ?? []) {
+        for (const converted of this.#parts(part)) {
+          if (converted.type === 'text') texts.push(converted.text);
+          else if (converted.type === 'image_url') images.push(converted);
+        }
+      }
+    }
+    const text = texts.join(block.is_error === true && typeof content === 'string' ? ' ' : '\n');
+    if (!this.#unanswered.includes(block.tool_use_id)) {
+      // A result for no call the upstream knows of would be a 400; keep it as plain text.
+      this.notes.push(
+        `tool_result ${block.tool_use_id} answers no call in the turn before it; sent as text`,
+      );
+      this.#messages.push({
+        role: 'user',
+        content: `Result of tool call ${block.tool_use_id}:\n${text}`,
+      });
+      return;
+    }
+    this.#unanswered = this.#unanswered.filter((id) => id !== block.tool_use_id);
+    this.#messages.push({ role: 'tool', tool_call_id: block.tool_use_id, content: text });
+  }
+
+  /** Calls left without a result would make the upstream reject the whole history. */
+  #answerTheRest(): void {
+    for (const id of this.#unanswered) {
+      this.notes.push(`tool call ${id} had no result; sent a placeholder`);
+      this.#messages.push({ role: 'tool', tool_call_id: id, content: NO_RESULT_TEXT });
+    }
+    this.#unanswered = [];
+  }
+
+  #parts(block: Block): ChatCompletionContentPart[] {
+    const typed = block as ContentBlockParam;
+    switch (typed.type) {
+      case 'text':
+        return [{ type: 'text', text: typed.text }];
+      case 'image':
+        return [imagePart(typed)];
+      case 'document':
+        return [this.#documentPart(typed)];
+      default:
+        this.notes.push(`dropped a user ${block.type} block`);
+        return [];
+    }
+  }
+
+  #documentPart(block: DocumentBlockParam): ChatCompletionContentPart {
+    const source = block.source;
+    if (source.type === 'text') {
+      return { type: 'text', text: block.title ? `${block.title}\n\n${source.data}` : source.data };
+    }
+    if (!this.dialect.fileParts || source.type === 'url') {
+      throw new AnthropicError(
+        'invalid_request_error',
+        `document: this upstream cannot read ${source.type === 'url' ? 'documents by URL' : `${source.media_type} documents`} over Chat Completions; send the text instead`,
+      );
+    }
+    const filename = block.title ?? 'document.pdf';
+    return {
+      type: 'file',
+      file: { filename, file_data: `data:${source.media_type};base64,${source.data}` },
+    };
+  }
+}
+
+function imagePart(block: ImageBlockParam): ChatCompletionContentPartImage {
+  const url =
+    block.source.type === 'base64'
+      ? `data:${block.source.media_type};base64,${block.source.data}`
+      : block.source.url;
+  return { type: 'image_url', image_url: { url } };
+}

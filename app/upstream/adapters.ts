@@ -1,0 +1,102 @@
+/**
+ * The two upstream APIs behind one interface, so the messages route has one pipeline: how to
+ * translate the request, call the API (streaming or not) through the `openai` SDK, and
+ * translate what comes back.
+ */
+import type OpenAI from 'openai';
+import type { ChatDialect } from '../config/providers.ts';
+import type { UpstreamApi } from '../config/settings-schema.ts';
+import type { AnthropicErrorType } from '../protocol/anthropic-errors.ts';
+import type { AnthropicMessage, AnthropicStreamEvent } from '../protocol/anthropic-wire.ts';
+import type { MessagesRequest } from '../protocol/messages-request.ts';
+import type { AnswerContext } from '../translate/answer-context.ts';
+import type { StreamOutcome } from '../translate/anthropic-stream.ts';
+import { toAnthropicMessageFromChat } from '../translate/from-chat.ts';
+import { ChatStreamTranslator } from '../translate/from-chat-stream.ts';
+import { toAnthropicMessage } from '../translate/from-responses.ts';
+import { ResponsesStreamTranslator } from '../translate/from-responses-stream.ts';
+import { toChatRequest } from '../translate/to-chat-request.ts';
+import { toResponsesRequest, type TranslatedRequest } from '../translate/to-responses-request.ts';
+import type { ModelCapabilities } from './capabilities.ts';
+
+export interface StreamTranslator {
+  readonly finished: boolean;
+  readonly outcome: StreamOutcome;
+  onEvent(event: unknown): AnthropicStreamEvent[];
+  onEnd(): AnthropicStreamEvent[];
+  fail(type: AnthropicErrorType, message: string): AnthropicStreamEvent[];
+}
+
+/** An upstream stream: the events, and the controller that aborts the request behind them. */
+export interface UpstreamStream extends AsyncIterable<unknown> {
+  readonly controller: AbortController;
+}
+
+export interface RequestTarget {
+  readonly upstreamModel: string;
+  readonly capabilities: ModelCapabilities;
+  readonly hash: (value: string) => string;
+}
+
+export interface UpstreamAdapter {
+  readonly api: UpstreamApi;
+  /** Path under the base URL, for the traffic record. */
+  readonly path: string;
+  translate(request: MessagesRequest, target: RequestTarget): TranslatedRequest<object>;
+  createOnce(body: object, signal: AbortSignal): Promise<unknown>;
+  createStream(body: object, signal: AbortSignal): Promise<UpstreamStream>;
+  toMessage(response: unknown, answer: AnswerContext): AnthropicMessage;
+  /** Whether a non-streaming answer came without usage (then it is estimated). */
+  usageMissing(response: unknown): boolean;
+  streamTranslator(answer: AnswerContext): StreamTranslator;
+}
+
+export function upstreamAdapter(
+  api: UpstreamApi,
+  client: OpenAI,
+  dialect: ChatDialect,
+): UpstreamAdapter {
+  return api === 'chat' ? chatAdapter(client, dialect) : responsesAdapter(client);
+}
+
+function responsesAdapter(client: OpenAI): UpstreamAdapter {
+  type Body = Parameters<typeof client.responses.create>[0];
+  return {
+    api: 'responses',
+    path: '/responses',
+    translate: (request, target) => toResponsesRequest(request, target),
+    createOnce: (body, signal) =>
+      client.responses.create({ ...(body as Body), stream: false }, { signal }),
+    createStream: (body, signal) =>
+      client.responses.create({ ...(body as Body), stream: true }, { signal }),
+    toMessage: toAnthropicMessage,
+    usageMissing: (response) => usageOf(response) == null,
+    streamTranslator: (answer) => new ResponsesStreamTranslator(answer),
+  };
+}
+
+function chatAdapter(client: OpenAI, dialect: ChatDialect): UpstreamAdapter {
+  type Body = Parameters<typeof client.chat.completions.create>[0];
+  return {
+    api: 'chat',
+    path: '/chat/completions',
+    translate: (request, target) => toChatRequest(request, { ...target, dialect }),
+    createOnce: (body, signal) =>
+      client.chat.completions.create({ ...(body as Body), stream: false }, { signal }),
+    // Without include_usage most servers send no usage at all.
+    createStream: (body, signal) =>
+      client.chat.completions.create(
+        { ...(body as Body), stream: true, stream_options: { include_usage: true } },
+        { signal },
+      ),
+    toMessage: toAnthropicMessageFromChat,
+    usageMissing: (response) => usageOf(response) == null,
+    streamTranslator: (answer) => new ChatStreamTranslator(answer),
+  };
+}
+
+function usageOf(response: unknown): unknown {
+  return typeof response === 'object' && response !== null && 'usage' in response
+    ? response.usage
+    : undefined;
+}
