@@ -49,7 +49,7 @@ function runClaude(
   });
 }
 
-describe('Claude Code through Parley', () => {
+describe.each(['responses', 'chat'] as const)('Claude Code through Parley, %s upstream', (api) => {
   it(
     'writes a file with a tool call and reports the final answer',
     { timeout: 120_000 },
@@ -60,7 +60,7 @@ describe('Claude Code through Parley', () => {
       const target = join(project, 'hello.txt');
       const content = 'Hello from Parley — ünïcödé "quotes" and a\nsecond line\n';
 
-      const { proxy, mock } = await startTestProxy();
+      const { proxy, mock } = await startTestProxy({ file: { upstreamApi: api } });
       mock.enqueue(
         {
           output: [
@@ -124,15 +124,21 @@ describe('Claude Code through Parley', () => {
       expect(await readFile(target, 'utf8')).toBe(content);
 
       // Two model turns, the second carrying the Write result back under the same call id.
-      const bodies = mock.requests.map(
-        (request) => request.body as { input: { type: string; call_id?: string }[] },
-      );
-      expect(mock.requests.map((request) => request.path)).toEqual([
-        '/v1/responses',
-        '/v1/responses',
-      ]);
-      expect(bodies[1]?.input.filter((item) => item.type === 'function_call_output')).toEqual([
-        expect.objectContaining({ call_id: 'call_write_1' }),
+      const path = api === 'responses' ? '/v1/responses' : '/v1/chat/completions';
+      expect(mock.requests.map((request) => request.path)).toEqual([path, path]);
+      const bodies = mock.requests.map((request) => request.body as Record<string, unknown>);
+      const results =
+        api === 'responses'
+          ? (bodies[1]?.['input'] as { type: string }[]).filter(
+              (item) => item.type === 'function_call_output',
+            )
+          : (bodies[1]?.['messages'] as { role: string }[]).filter(
+              (message) => message.role === 'tool',
+            );
+      expect(results).toEqual([
+        expect.objectContaining(
+          api === 'responses' ? { call_id: 'call_write_1' } : { tool_call_id: 'call_write_1' },
+        ),
       ]);
       expect(JSON.stringify(bodies)).not.toContain('x-anthropic-billing-header');
     },

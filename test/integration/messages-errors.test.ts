@@ -8,9 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { lifecycleViolations } from '../../app/translate/lifecycle.ts';
 import { postForSse } from '../support/anthropic-sse.ts';
 import type { ScriptedTurn } from '../support/mock-openai/script.ts';
-import { TEST_PROXY_KEY, useTestProxies } from '../support/test-proxy.ts';
+import { TEST_PROXY_KEY, useTestProxies, type TestProxyOptions } from '../support/test-proxy.ts';
 
-const startTestProxy = useTestProxies();
+const startProxyOf = useTestProxies();
 const params = {
   model: 'claude-opus-4-8',
   max_tokens: 1000,
@@ -170,204 +170,212 @@ const cases: ErrorCase[] = [
   },
 ];
 
-describe('upstream errors before the first byte become HTTP errors', () => {
-  for (const errorCase of cases) {
-    it(`maps ${errorCase.name} (${errorCase.fault.status} -> ${errorCase.status} ${errorCase.type}), streaming and not`, async () => {
-      const proxy = await startTestProxy();
-      proxy.mock.enqueue({ fault: errorCase.fault }, { fault: errorCase.fault });
+describe.each(['responses', 'chat'] as const)('through the %s API', (api) => {
+  const startTestProxy = (options: TestProxyOptions = {}) =>
+    startProxyOf({ ...options, file: { upstreamApi: api, ...options.file } });
 
-      const failure = await proxy
-        .client()
-        .messages.create(params)
-        .catch((error: unknown) => error);
-      expect(failure).toBeInstanceOf(Anthropic.APIError);
-      const apiError = failure as InstanceType<typeof Anthropic.APIError>;
-      expect(apiError.status).toBe(errorCase.status);
-      expect(apiError.error).toMatchObject({
-        type: 'error',
-        error: { type: errorCase.type, message: expect.stringMatching(errorCase.message) },
+  describe('upstream errors before the first byte become HTTP errors', () => {
+    for (const errorCase of cases) {
+      it(`maps ${errorCase.name} (${errorCase.fault.status} -> ${errorCase.status} ${errorCase.type}), streaming and not`, async () => {
+        const proxy = await startTestProxy();
+        proxy.mock.enqueue({ fault: errorCase.fault }, { fault: errorCase.fault });
+
+        const failure = await proxy
+          .client()
+          .messages.create(params)
+          .catch((error: unknown) => error);
+        expect(failure).toBeInstanceOf(Anthropic.APIError);
+        const apiError = failure as InstanceType<typeof Anthropic.APIError>;
+        expect(apiError.status).toBe(errorCase.status);
+        expect(apiError.error).toMatchObject({
+          type: 'error',
+          error: { type: errorCase.type, message: expect.stringMatching(errorCase.message) },
+        });
+        for (const [name, value] of Object.entries(errorCase.headers ?? {}))
+          expect(apiError.headers?.get(name)).toBe(value);
+
+        // Streaming: the upstream failed before answering, so the client gets the same HTTP error.
+        const streamed = await fetch(`${proxy.proxy.url}/v1/messages`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-api-key': TEST_PROXY_KEY },
+          body: JSON.stringify({ ...params, stream: true }),
+        });
+        expect(streamed.status).toBe(errorCase.status);
+        expect(await streamed.json()).toMatchObject({
+          type: 'error',
+          error: { type: errorCase.type },
+        });
+        expect(proxy.mock.requests).toHaveLength(2);
       });
-      for (const [name, value] of Object.entries(errorCase.headers ?? {}))
-        expect(apiError.headers?.get(name)).toBe(value);
+    }
 
-      // Streaming: the upstream failed before answering, so the client gets the same HTTP error.
-      const streamed = await fetch(`${proxy.proxy.url}/v1/messages`, {
+    it('answers a stream request with the HTTP error, not a 200 stream', async () => {
+      const proxy = await startTestProxy();
+      proxy.mock.enqueue({
+        fault: {
+          kind: 'http-error',
+          status: 429,
+          body: openAiError('slow down', 'requests', 'rate_limit_exceeded'),
+          headers: { 'retry-after': '3' },
+        },
+      });
+      const response = await fetch(`${proxy.proxy.url}/v1/messages`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-api-key': TEST_PROXY_KEY },
         body: JSON.stringify({ ...params, stream: true }),
       });
-      expect(streamed.status).toBe(errorCase.status);
-      expect(await streamed.json()).toMatchObject({
+      expect(response.status).toBe(429);
+      expect(response.headers.get('retry-after')).toBe('3');
+      expect(response.headers.get('content-type')).toContain('application/json');
+      expect(await response.json()).toMatchObject({
         type: 'error',
-        error: { type: errorCase.type },
+        error: { type: 'rate_limit_error' },
       });
-      expect(proxy.mock.requests).toHaveLength(2);
     });
-  }
 
-  it('answers a stream request with the HTTP error, not a 200 stream', async () => {
-    const proxy = await startTestProxy();
-    proxy.mock.enqueue({
-      fault: {
-        kind: 'http-error',
-        status: 429,
-        body: openAiError('slow down', 'requests', 'rate_limit_exceeded'),
-        headers: { 'retry-after': '3' },
-      },
-    });
-    const response = await fetch(`${proxy.proxy.url}/v1/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': TEST_PROXY_KEY },
-      body: JSON.stringify({ ...params, stream: true }),
-    });
-    expect(response.status).toBe(429);
-    expect(response.headers.get('retry-after')).toBe('3');
-    expect(response.headers.get('content-type')).toContain('application/json');
-    expect(await response.json()).toMatchObject({
-      type: 'error',
-      error: { type: 'rate_limit_error' },
+    it('says so when the upstream cannot be reached', async () => {
+      const proxy = await startTestProxy({ file: { baseUrl: 'http://127.0.0.1:9/v1' } });
+      const failure = await proxy
+        .client()
+        .messages.create(params)
+        .catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(Anthropic.InternalServerError);
+      expect((failure as Error).message).toContain(
+        'Cannot reach the upstream at http://127.0.0.1:9/v1',
+      );
     });
   });
 
-  it('says so when the upstream cannot be reached', async () => {
-    const proxy = await startTestProxy({ file: { baseUrl: 'http://127.0.0.1:9/v1' } });
-    const failure = await proxy
-      .client()
-      .messages.create(params)
-      .catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(Anthropic.InternalServerError);
-    expect((failure as Error).message).toContain(
-      'Cannot reach the upstream at http://127.0.0.1:9/v1',
-    );
-  });
-});
+  describe('failures after the first byte end the stream with an error event', () => {
+    const partial = {
+      output: [{ type: 'text' as const, text: 'This answer is cut off somewhere in the middle.' }],
+      deltaSize: 3,
+    };
 
-describe('failures after the first byte end the stream with an error event', () => {
-  const partial = {
-    output: [{ type: 'text' as const, text: 'This answer is cut off somewhere in the middle.' }],
-    deltaSize: 3,
-  };
+    it('reports a connection reset mid-stream', async () => {
+      const proxy = await startTestProxy();
+      proxy.mock.enqueue({ ...partial, fault: { kind: 'reset', afterEvents: 8 } });
+      const { status, frames } = await postForSse(`${proxy.proxy.url}/v1/messages`, {
+        ...params,
+        stream: true,
+      });
+      expect(status).toBe(200);
+      expect(lifecycleViolations(frames)).toEqual([]);
+      expect(frames.some((frame) => frame.event === 'content_block_delta')).toBe(true);
+      expect(frames.at(-1)).toMatchObject({
+        event: 'error',
+        data: { type: 'error', error: { type: 'api_error' } },
+      });
+      expect(frames.map((frame) => frame.event)).not.toContain('message_stop');
+    });
 
-  it('reports a connection reset mid-stream', async () => {
-    const proxy = await startTestProxy();
-    proxy.mock.enqueue({ ...partial, fault: { kind: 'reset', afterEvents: 8 } });
-    const { status, frames } = await postForSse(`${proxy.proxy.url}/v1/messages`, {
-      ...params,
-      stream: true,
-    });
-    expect(status).toBe(200);
-    expect(lifecycleViolations(frames)).toEqual([]);
-    expect(frames.some((frame) => frame.event === 'content_block_delta')).toBe(true);
-    expect(frames.at(-1)).toMatchObject({
-      event: 'error',
-      data: { type: 'error', error: { type: 'api_error' } },
-    });
-    expect(frames.map((frame) => frame.event)).not.toContain('message_stop');
-  });
-
-  it('reports an upstream that ends cleanly without completing, never a fake end_turn', async () => {
-    const proxy = await startTestProxy();
-    proxy.mock.enqueue({ ...partial, fault: { kind: 'cut', afterEvents: 8 } });
-    const { frames } = await postForSse(`${proxy.proxy.url}/v1/messages`, {
-      ...params,
-      stream: true,
-    });
-    expect(lifecycleViolations(frames)).toEqual([]);
-    expect(frames.at(-1)).toMatchObject({
-      event: 'error',
-      data: {
-        error: {
-          type: 'api_error',
-          message: expect.stringContaining('ended before the response was complete'),
+    it('reports an upstream that ends cleanly without completing, never a fake end_turn', async () => {
+      const proxy = await startTestProxy();
+      proxy.mock.enqueue({ ...partial, fault: { kind: 'cut', afterEvents: 8 } });
+      const { frames } = await postForSse(`${proxy.proxy.url}/v1/messages`, {
+        ...params,
+        stream: true,
+      });
+      expect(lifecycleViolations(frames)).toEqual([]);
+      expect(frames.at(-1)).toMatchObject({
+        event: 'error',
+        data: {
+          error: {
+            type: 'api_error',
+            message: expect.stringContaining('ended before the response was complete'),
+          },
         },
-      },
+      });
+      expect(JSON.stringify(frames)).not.toContain('end_turn');
     });
-    expect(JSON.stringify(frames)).not.toContain('end_turn');
-  });
 
-  it('maps an upstream error event by its code', async () => {
-    const proxy = await startTestProxy();
-    proxy.mock.enqueue({
-      ...partial,
-      fault: {
-        kind: 'error-event',
-        afterEvents: 8,
-        error: {
-          type: 'tokens',
-          code: 'rate_limit_exceeded',
-          message: 'Rate limit reached for tokens per min',
+    it('maps an upstream error event by its code', async () => {
+      const proxy = await startTestProxy();
+      proxy.mock.enqueue({
+        ...partial,
+        fault: {
+          kind: 'error-event',
+          afterEvents: 8,
+          error: {
+            type: 'tokens',
+            code: 'rate_limit_exceeded',
+            message: 'Rate limit reached for tokens per min',
+          },
         },
-      },
-    });
-    const { frames } = await postForSse(`${proxy.proxy.url}/v1/messages`, {
-      ...params,
-      stream: true,
-    });
-    expect(lifecycleViolations(frames)).toEqual([]);
-    expect(frames.at(-1)).toMatchObject({
-      event: 'error',
-      data: {
-        error: {
-          type: 'rate_limit_error',
-          message: expect.stringContaining('Rate limit reached for tokens per min'),
+      });
+      const { frames } = await postForSse(`${proxy.proxy.url}/v1/messages`, {
+        ...params,
+        stream: true,
+      });
+      expect(lifecycleViolations(frames)).toEqual([]);
+      expect(frames.at(-1)).toMatchObject({
+        event: 'error',
+        data: {
+          error: {
+            type: 'rate_limit_error',
+            message: expect.stringContaining('Rate limit reached for tokens per min'),
+          },
         },
-      },
+      });
+    });
+
+    it('surfaces as an error to the SDK stream helper, which Claude Code answers with the non-streaming fallback', async () => {
+      const proxy = await startTestProxy();
+      proxy.mock.enqueue(
+        { ...partial, fault: { kind: 'cut', afterEvents: 8 } },
+        { output: [{ type: 'text', text: 'Complete answer.' }] },
+      );
+      const client = proxy.client();
+      const failure = await client.messages
+        .stream(params)
+        .finalMessage()
+        .catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(Anthropic.APIError);
+      const fallback = await client.messages.create(params);
+      expect(fallback.content).toEqual([{ type: 'text', text: 'Complete answer.' }]);
     });
   });
 
-  it('surfaces as an error to the SDK stream helper, which Claude Code answers with the non-streaming fallback', async () => {
-    const proxy = await startTestProxy();
-    proxy.mock.enqueue(
-      { ...partial, fault: { kind: 'cut', afterEvents: 8 } },
-      { output: [{ type: 'text', text: 'Complete answer.' }] },
-    );
-    const client = proxy.client();
-    const failure = await client.messages
-      .stream(params)
-      .finalMessage()
-      .catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(Anthropic.APIError);
-    const fallback = await client.messages.create(params);
-    expect(fallback.content).toEqual([{ type: 'text', text: 'Complete answer.' }]);
-  });
-});
-
-describe('a client that goes away', () => {
-  it('aborts the upstream stream within a second', async () => {
-    const proxy = await startTestProxy();
-    proxy.mock.enqueue({
-      output: [{ type: 'text', text: 'a long answer that stalls' }],
-      fault: { kind: 'hang', afterEvents: 6 },
+  describe('a client that goes away', () => {
+    it('aborts the upstream stream within a second', async () => {
+      const proxy = await startTestProxy();
+      proxy.mock.enqueue({
+        output: [{ type: 'text', text: 'a long answer that stalls' }],
+        fault: { kind: 'hang', afterEvents: 6 },
+      });
+      const controller = new AbortController();
+      const response = await fetch(`${proxy.proxy.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': TEST_PROXY_KEY },
+        body: JSON.stringify({ ...params, stream: true }),
+        signal: controller.signal,
+      });
+      const chunks = (response.body as unknown as AsyncIterable<Uint8Array>)[
+        Symbol.asyncIterator
+      ]();
+      const first = (await chunks.next()) as IteratorYieldResult<Uint8Array>;
+      expect(new TextDecoder().decode(first.value)).toContain('message_start');
+      const abortedAt = performance.now();
+      controller.abort();
+      await proxy.mock.waitForAborts(1);
+      expect(performance.now() - abortedAt).toBeLessThan(1_000);
     });
-    const controller = new AbortController();
-    const response = await fetch(`${proxy.proxy.url}/v1/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': TEST_PROXY_KEY },
-      body: JSON.stringify({ ...params, stream: true }),
-      signal: controller.signal,
-    });
-    const chunks = (response.body as unknown as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
-    const first = (await chunks.next()) as IteratorYieldResult<Uint8Array>;
-    expect(new TextDecoder().decode(first.value)).toContain('message_start');
-    const abortedAt = performance.now();
-    controller.abort();
-    await proxy.mock.waitForAborts(1);
-    expect(performance.now() - abortedAt).toBeLessThan(1_000);
-  });
 
-  it('aborts a non-streaming upstream call too', async () => {
-    const proxy = await startTestProxy();
-    proxy.mock.enqueue({ fault: { kind: 'hang' } });
-    const controller = new AbortController();
-    const pending = proxy
-      .client()
-      .messages.create(params, { signal: controller.signal })
-      .catch((error: unknown) => error);
-    while (proxy.mock.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-    const abortedAt = performance.now();
-    controller.abort();
-    await proxy.mock.waitForAborts(1);
-    expect(performance.now() - abortedAt).toBeLessThan(1_000);
-    expect(await pending).toBeInstanceOf(Anthropic.APIUserAbortError);
+    it('aborts a non-streaming upstream call too', async () => {
+      const proxy = await startTestProxy();
+      proxy.mock.enqueue({ fault: { kind: 'hang' } });
+      const controller = new AbortController();
+      const pending = proxy
+        .client()
+        .messages.create(params, { signal: controller.signal })
+        .catch((error: unknown) => error);
+      while (proxy.mock.requests.length === 0)
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      const abortedAt = performance.now();
+      controller.abort();
+      await proxy.mock.waitForAborts(1);
+      expect(performance.now() - abortedAt).toBeLessThan(1_000);
+      expect(await pending).toBeInstanceOf(Anthropic.APIUserAbortError);
+    });
   });
 });

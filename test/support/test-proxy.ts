@@ -21,7 +21,7 @@ export interface TestProxy {
   readonly settingsPath: string;
   readonly logLines: string[];
   /** An official Anthropic SDK client pointed at the proxy (no SDK retries). */
-  client(options?: { apiKey?: string | null; authToken?: string | null }): Anthropic;
+  readonly client: (options?: { apiKey?: string | null; authToken?: string | null }) => Anthropic;
 }
 
 export interface TestProxyOptions {

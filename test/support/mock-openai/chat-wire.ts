@@ -19,6 +19,7 @@ export function renderChatChunks(
 ): ChatCompletionChunk[] {
   const id = ctx.ids.id('chatcmpl-');
   const size = turn.deltaSize ?? 4;
+  const wire = turn.chat ?? {};
   const chunk = (delta: Delta, finish_reason: FinishReason = null): ChatCompletionChunk => ({
     id,
     object: 'chat.completion.chunk',
@@ -28,52 +29,90 @@ export function renderChatChunks(
   });
 
   const chunks: ChatCompletionChunk[] = [chunk({ role: 'assistant', content: '' })];
-  let toolIndex = 0;
+  const calls: { index: number; id: string; name: string; deltas: string[] }[] = [];
   for (const output of turn.output ?? []) {
     switch (output.type) {
       case 'reasoning':
         for (const delta of splitIntoDeltas(output.summary.join('\n\n'), size)) {
-          chunks.push(chunk({ reasoning_content: delta }));
+          chunks.push(chunk({ reasoning_content: delta, content: '' }));
         }
         break;
       case 'text':
         for (const delta of splitIntoDeltas(output.text, size))
           chunks.push(chunk({ content: delta }));
         break;
-      case 'tool_call': {
-        const index = toolIndex++;
-        const callId = output.callId ?? ctx.ids.id('call_');
-        chunks.push(
-          chunk({
-            tool_calls: [
-              {
-                index,
-                id: callId,
-                type: 'function',
-                function: { name: output.name, arguments: '' },
-              },
-            ],
-          }),
-        );
-        for (const delta of splitIntoDeltas(output.arguments, size)) {
-          chunks.push(chunk({ tool_calls: [{ index, function: { arguments: delta } }] }));
-        }
+      case 'tool_call':
+        calls.push({
+          index: calls.length,
+          id: output.callId ?? ctx.ids.id('call_'),
+          name: output.name,
+          deltas:
+            wire.wholeArguments === true
+              ? [output.arguments]
+              : splitIntoDeltas(output.arguments, size),
+        });
         break;
-      }
     }
   }
-  chunks.push(chunk({}, finishReason(turn, toolIndex > 0)));
-  if (includeUsage) {
+  chunks.push(...toolCallChunks(calls, wire, chunk));
+  const usage = includeUsage && wire.usage !== 'none' ? chatUsage(turn) : undefined;
+  const finish = chunk({}, finishReason(turn, calls.length > 0));
+  if (usage && wire.usage === 'finish-chunk') finish.usage = usage;
+  chunks.push(finish);
+  if (usage && wire.usage !== 'finish-chunk') {
     chunks.push({
       id,
       object: 'chat.completion.chunk',
       created: ctx.createdAt,
       model: ctx.model,
       choices: [],
-      usage: chatUsage(turn),
+      usage,
     });
   }
   return chunks;
+}
+
+type ChunkOf = (delta: Delta) => ChatCompletionChunk;
+
+/**
+ * Tool calls as servers send them: one after another (OpenAI), or with their deltas interleaved
+ * round-robin by index, and with the id and name on the first delta only or on every one.
+ */
+function toolCallChunks(
+  calls: readonly { index: number; id: string; name: string; deltas: string[] }[],
+  wire: NonNullable<ScriptedTurn['chat']>,
+  chunk: ChunkOf,
+): ChatCompletionChunk[] {
+  const announce = (call: (typeof calls)[number], args: string) =>
+    chunk({
+      tool_calls: [
+        {
+          index: call.index,
+          id: call.id,
+          type: 'function',
+          function: { name: call.name, arguments: args },
+        },
+      ],
+    });
+  const fragment = (call: (typeof calls)[number], args: string) =>
+    wire.repeatIdAndName === true
+      ? announce(call, args)
+      : chunk({ tool_calls: [{ index: call.index, function: { arguments: args } }] });
+  if (wire.interleaveToolCalls !== true) {
+    return calls.flatMap((call) => [
+      announce(call, ''),
+      ...call.deltas.map((args) => fragment(call, args)),
+    ]);
+  }
+  const out = calls.map((call) => announce(call, ''));
+  const longest = Math.max(0, ...calls.map((call) => call.deltas.length));
+  for (let step = 0; step < longest; step++) {
+    for (const call of calls) {
+      const args = call.deltas[step];
+      if (args !== undefined) out.push(fragment(call, args));
+    }
+  }
+  return out;
 }
 
 export function renderChatBody(turn: ScriptedTurn, ctx: RenderContext): ChatCompletion {

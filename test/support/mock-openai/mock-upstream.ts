@@ -165,7 +165,7 @@ function framesFor(turn: ScriptedTurn, ctx: RenderContext, wire: Wire): string[]
     ...renderChatChunks(turn, ctx, wire.includeUsage).map(
       (chunk) => `data: ${JSON.stringify(chunk)}\n\n`,
     ),
-    'data: [DONE]\n\n',
+    ...(turn.chat?.omitDone === true ? [] : ['data: [DONE]\n\n']),
   ];
 }
 

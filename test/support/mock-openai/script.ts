@@ -57,6 +57,19 @@ export interface ScriptedTurn {
   readonly fault?: ScriptedFault;
   /** Pause between streamed events, ms. */
   readonly delayMs?: number;
+  /** How a Chat Completions server shapes the stream (ignored by the Responses wire). */
+  readonly chat?: {
+    /** Round-robin the argument deltas of all tool calls, as some servers do (T6). */
+    readonly interleaveToolCalls?: boolean;
+    /** Repeat each call's id and name on every delta. */
+    readonly repeatIdAndName?: boolean;
+    /** Each call's arguments in a single chunk. */
+    readonly wholeArguments?: boolean;
+    /** Usage in its own last chunk (OpenAI, default), on the finish chunk (DeepSeek), or none. */
+    readonly usage?: 'separate-chunk' | 'finish-chunk' | 'none';
+    /** End without `data: [DONE]` (some compatible servers). */
+    readonly omitDone?: boolean;
+  };
 }
 
 /** Splits by code points so no delta ever ends inside a surrogate pair. */
