@@ -32,7 +32,6 @@ export function toAnthropicMessageFromChat(
   );
   const message = asRecord(choice['message']);
   const content: AnthropicContentBlock[] = [];
-  let stopSequence: string | null = null;
 
   const reasoning = [stringOf(message['reasoning_content']) || stringOf(message['reasoning'])];
   const texts: string[] = [];
@@ -45,13 +44,11 @@ export function toAnthropicMessageFromChat(
   const thinking = reasoning.filter((text) => text !== '').join('\n\n');
   if (thinking !== '') content.push(chatThinkingBlock(thinking));
 
+  // Content and refusal read as one text, as the stream sends them into one block.
   const refusal = stringOf(message['refusal']);
-  for (const text of [texts.join(''), refusal]) {
-    if (text === '' || stopSequence !== null) continue;
-    const cut = cutAtStopSequence(text, ctx.stopSequences);
-    if (cut.emit !== '') content.push({ type: 'text', text: cut.emit });
-    stopSequence = cut.matched ?? null;
-  }
+  const cut = cutAtStopSequence(texts.join('') + refusal, ctx.stopSequences);
+  if (cut.emit !== '') content.push({ type: 'text', text: cut.emit });
+  const stopSequence = cut.matched ?? null;
 
   const calls = stopSequence === null ? asArray(message['tool_calls']).map(asRecord) : [];
   const usedIds = new Set<string>();

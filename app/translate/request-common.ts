@@ -20,7 +20,16 @@ export type Block = ContentBlockParam | UnknownBlockParam;
 export function systemText(system: MessagesRequest['system']): string | undefined {
   if (system === undefined) return undefined;
   const parts = typeof system === 'string' ? [system] : system.map((block) => block.text);
-  const kept = parts.filter((text) => !text.startsWith(BILLING_LINE_PREFIX) && text !== '');
+  // Only the billing line itself goes: a string system prompt may carry it as its first line.
+  const kept = parts
+    .map((text) =>
+      text
+        .split('\n')
+        .filter((line) => !line.startsWith(BILLING_LINE_PREFIX))
+        .join('\n')
+        .trim(),
+    )
+    .filter((text) => text !== '');
   return kept.length > 0 ? kept.join('\n\n') : undefined;
 }
 

@@ -208,7 +208,8 @@ class ChatHistory {
           this.notes.push(`dropped an assistant ${block.type} block`);
       }
     }
-    message.content = texts.length > 0 ? texts.join('\n\n') : null;
+    // Content may be null only beside tool calls; an assistant turn of pure thinking keeps "".
+    message.content = texts.length > 0 ? texts.join('\n\n') : calls.length > 0 ? null : '';
     if (calls.length > 0) message.tool_calls = calls;
     // DeepSeek's thinking mode wants reasoning back on tool-call turns, even when empty (T13).
     if (this.dialect.reasoningContentBack && (thoughts.length > 0 || calls.length > 0)) {
@@ -224,8 +225,9 @@ class ChatHistory {
     const parts: ChatCompletionContentPart[] = [];
     const toolImages: ChatCompletionContentPartImage[] = [];
     for (const block of blocks) {
-      if (block.type === 'tool_result') this.#toolResult(block as ToolResultBlockParam, toolImages);
-      else parts.push(...this.#parts(block));
+      if (block.type === 'tool_result') {
+        this.#toolResult(block as ToolResultBlockParam, toolImages, parts);
+      } else parts.push(...this.#parts(block));
     }
     this.#answerTheRest();
     if (toolImages.length > 0) {
@@ -245,7 +247,11 @@ class ChatHistory {
     });
   }
 
-  #toolResult(block: ToolResultBlockParam, images: ChatCompletionContentPartImage[]): void {
+  #toolResult(
+    block: ToolResultBlockParam,
+    images: ChatCompletionContentPartImage[],
+    userParts: ChatCompletionContentPart[],
+  ): void {
     const texts: string[] = block.is_error === true ? ['Error:'] : [];
     const content = block.content;
     if (typeof content === 'string') texts.push(content);
@@ -259,14 +265,12 @@ class ChatHistory {
     }
     const text = texts.join(block.is_error === true && typeof content === 'string' ? ' ' : '\n');
     if (!this.#unanswered.includes(block.tool_use_id)) {
-      // A result for no call the upstream knows of would be a 400; keep it as plain text.
+      // A result for no call the upstream knows of would be a 400 as a tool message; it goes
+      // with the user's own text, after the tool messages that must follow the calls directly.
       this.notes.push(
         `tool_result ${block.tool_use_id} answers no call in the turn before it; sent as text`,
       );
-      this.#messages.push({
-        role: 'user',
-        content: `Result of tool call ${block.tool_use_id}:\n${text}`,
-      });
+      userParts.push({ type: 'text', text: `Result of tool call ${block.tool_use_id}:\n${text}` });
       return;
     }
     this.#unanswered = this.#unanswered.filter((id) => id !== block.tool_use_id);

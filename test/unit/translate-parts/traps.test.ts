@@ -569,3 +569,10 @@ describe('request details', () => {
     ).not.toHaveProperty('instructions');
   });
 });
+
+describe('system text', () => {
+  it('drops only the billing line of a string system prompt, keeping the instructions after it', () => {
+    const system = 'x-anthropic-billing-header: cc_version=2.1.197.abc;\nYou are helpful.';
+    expect(translateRequest({ system }).body.instructions).toBe('You are helpful.');
+  });
+});
