@@ -18,6 +18,7 @@ export type { Settings } from './config/settings-schema.ts';
 export { ListenError } from './server/listen.ts';
 export { createLogger, type Logger } from './log.ts';
 export { PARLEY_VERSION } from './version.ts';
+export { useProxyFromEnv } from './upstream/network.ts';
 export type { TrafficBus } from './traffic/traffic-bus.ts';
 export type { TrafficEvent } from './traffic/traffic-event.ts';
 
@@ -61,6 +62,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
         apiKey: upstreamApiKey,
         timeoutMs: settings.upstreamTimeoutMs,
         maxRetries: settings.upstreamMaxRetries,
+        headers: options.loaded.upstreamHeaders,
       }),
     chatDialect: options.loaded.chatDialect,
     upstreamKeyConfigured: !upstreamNeedsKey || upstreamApiKey !== undefined,

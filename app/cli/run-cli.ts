@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { loadSettings, SettingsError, type FlagValues } from '../config/load-settings.ts';
 import { createLogger } from '../log.ts';
 import { ListenError } from '../server/listen.ts';
+import { useProxyFromEnv } from '../upstream/network.ts';
 import { startProxy } from '../index.ts';
 import { PARLEY_VERSION } from '../version.ts';
 import { HELP } from './help.ts';
@@ -105,6 +106,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     if (loaded.proxyKeyGenerated)
       logger.info(`generated a proxy key and saved it in ${loaded.settingsPath}`);
 
+    const upstreamProxy = useProxyFromEnv(io.env);
+    if (upstreamProxy !== undefined) logger.info(`upstream requests go through ${upstreamProxy}`);
     const proxy = await startProxy({ loaded, logger });
     io.out(`listening on ${proxy.url}`);
     for (const line of setupLines(proxy.url, loaded.settings)) io.out(line);

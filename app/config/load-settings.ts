@@ -51,6 +51,8 @@ export interface LoadedSettings {
   readonly proxyKeyGenerated: boolean;
   /** How the provider's Chat Completions dialect differs from OpenAI's. */
   readonly chatDialect: ChatDialect;
+  /** Headers for every upstream request: the preset's, then the settings' own. */
+  readonly upstreamHeaders: Readonly<Record<string, string>>;
   readonly warnings: readonly string[];
 }
 
@@ -125,6 +127,7 @@ export async function loadSettings(input: LoadSettingsInput = {}): Promise<Loade
     upstreamApiKey,
     upstreamNeedsKey: preset.needsApiKey,
     chatDialect: preset.chat,
+    upstreamHeaders: { ...preset.headers, ...merged.upstreamHeaders },
     proxyKeyGenerated,
     warnings,
   };

@@ -26,6 +26,8 @@ export interface ProviderPreset {
   /** Whether the upstream needs OPENAI_API_KEY; keyless servers get a placeholder. */
   readonly needsApiKey: boolean;
   readonly chat: ChatDialect;
+  /** Headers the provider asks of its clients; settings' upstreamHeaders add to them. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 const compatible: ChatDialect = {
@@ -66,6 +68,8 @@ export const providerPresets: Readonly<Record<string, ProviderPreset>> = {
     label: 'OpenRouter',
     settings: { baseUrl: 'https://openrouter.ai/api/v1', upstreamApi: 'chat' },
     needsApiKey: true,
+    // OpenRouter's app attribution: requests show up under this name in its dashboards.
+    headers: { 'X-Title': 'Parley' },
     chat: compatible,
   },
   groq: {

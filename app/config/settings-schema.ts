@@ -54,6 +54,8 @@ export const settingsFields = {
     .max(1024 * 1024 * 1024),
   /** Extra names the Host header may carry besides loopback (e.g. a name in /etc/hosts). */
   allowedHosts: z.array(z.string().trim().min(1)),
+  /** Extra headers on every upstream request (a gateway's own auth, attribution). */
+  upstreamHeaders: z.record(z.string().min(1), z.string()),
 } as const;
 
 export type SettingsField = keyof typeof settingsFields;
@@ -86,4 +88,5 @@ export const defaultSettings: Omit<Settings, 'proxyKey'> = {
   shutdownGraceMs: 5_000,
   bodyLimitBytes: 32 * 1024 * 1024,
   allowedHosts: [],
+  upstreamHeaders: {},
 };

@@ -10,6 +10,7 @@ export interface UpstreamClientOptions {
   readonly apiKey: string | undefined;
   readonly timeoutMs: number;
   readonly maxRetries: number;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** Sent to keyless local servers, which ignore it; the SDK refuses to start without a key. */
@@ -21,6 +22,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): OpenAI {
     baseURL: options.baseUrl,
     timeout: options.timeoutMs,
     maxRetries: options.maxRetries,
+    defaultHeaders: { ...options.headers },
     // Parley's own settings are the only source: the SDK must not read OPENAI_ORG_ID & co.
     organization: null,
     project: null,

@@ -1,0 +1,146 @@
+/**
+ * Upstream networking real setups need: a keyless local server, extra headers per provider, and
+ * an HTTP proxy from the environment (the `parley serve` process, as users run it).
+ */
+import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { connect, type AddressInfo, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCliProcess, type CliRun } from '../support/cli-process.ts';
+import { startMockUpstream } from '../support/mock-openai/mock-upstream.ts';
+import { rawRequest } from '../support/raw-http.ts';
+import { useTempDirs } from '../support/temp-dir.ts';
+import { useTestProxies } from '../support/test-proxy.ts';
+
+const startTestProxy = useTestProxies();
+const tempDir = useTempDirs();
+const cleanups: (() => void | Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+const ask = {
+  model: 'claude-opus-4-8',
+  max_tokens: 100,
+  messages: [{ role: 'user' as const, content: 'hi' }],
+};
+
+describe('providers', () => {
+  it('calls a keyless local server without OPENAI_API_KEY, with a placeholder key', async () => {
+    const { proxy, mock, client } = await startTestProxy({ env: {}, file: { provider: 'ollama' } });
+    mock.enqueue({ output: [{ type: 'text', text: 'local answer' }] });
+    const message = await client().messages.create(ask);
+    expect(message.content).toEqual([{ type: 'text', text: 'local answer' }]);
+    expect(mock.requests[0]?.path).toBe('/v1/chat/completions');
+    expect(mock.requests[0]?.headers.authorization).toBe('Bearer parley-no-key');
+    expect((await rawRequest(`${proxy.url}/health`)).json).toMatchObject({
+      upstream: { api: 'chat', keyConfigured: true },
+    });
+  });
+
+  it('sends the preset headers and the settings headers on every upstream request', async () => {
+    const { mock, client } = await startTestProxy({
+      file: { provider: 'openrouter', upstreamHeaders: { 'x-gateway-team': 'platform' } },
+    });
+    mock.enqueue({ output: [{ type: 'text', text: 'ok' }] });
+    await client().messages.create(ask);
+    expect(mock.requests[0]?.headers).toMatchObject({
+      'x-title': 'Parley',
+      'x-gateway-team': 'platform',
+    });
+  });
+});
+
+/** A forward proxy on loopback that records what it carried: CONNECT tunnels and plain requests. */
+async function startForwardProxy(): Promise<{
+  url: string;
+  seen: string[];
+  close: () => Promise<void>;
+}> {
+  const seen: string[] = [];
+  const sockets = new Set<Socket>();
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    seen.push(`${req.method ?? ''} ${req.url ?? ''}`);
+    const target = new URL(req.url ?? '');
+    const upstream = request(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: `${target.pathname}${target.search}`,
+        method: req.method,
+        headers: req.headers,
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    req.pipe(upstream);
+  });
+  server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+    seen.push(`CONNECT ${req.url ?? ''}`);
+    const [host, port] = (req.url ?? '').split(':');
+    const upstream = connect(Number(port), host ?? '127.0.0.1', () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    sockets.add(upstream).add(client);
+  });
+  server.on('connection', (socket: Socket) => sockets.add(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    seen,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => {
+          resolve();
+        });
+      }),
+  };
+}
+
+describe('an HTTP proxy from the environment', () => {
+  it('carries the upstream requests of parley serve', async () => {
+    const mock = await startMockUpstream();
+    const forward = await startForwardProxy();
+    cleanups.push(
+      () => mock.close(),
+      () => forward.close(),
+    );
+    mock.enqueue({ output: [{ type: 'text', text: 'through the proxy' }] });
+    const configPath = join(await tempDir(), 'settings.json');
+    const run: CliRun = runCliProcess(
+      [
+        'serve',
+        '--port',
+        '0',
+        '--config',
+        configPath,
+        '--base-url',
+        mock.url,
+        '--upstream-api',
+        'chat',
+        '--proxy-key',
+        'proxy-key-for-this-test',
+      ],
+      { OPENAI_API_KEY: 'test-key-upstream', HTTP_PROXY: forward.url, HTTPS_PROXY: forward.url },
+    );
+    cleanups.push(() => {
+      run.child.kill('SIGKILL');
+    });
+    const [, url] = await run.waitForLine(/^listening on (http:\/\/127\.0\.0\.1:\d+)$/);
+    const response = await rawRequest(`${url ?? ''}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': 'proxy-key-for-this-test' },
+      body: JSON.stringify(ask),
+    });
+    expect(response.json).toMatchObject({ content: [{ type: 'text', text: 'through the proxy' }] });
+    const mockPort = new URL(mock.url).port;
+    expect(forward.seen.some((line) => line.includes(`127.0.0.1:${mockPort}`))).toBe(true);
+    expect(run.stderr()).toContain(`upstream requests go through ${forward.url}`);
+  });
+});
