@@ -63,6 +63,9 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
         timeoutMs: settings.upstreamTimeoutMs,
         maxRetries: settings.upstreamMaxRetries,
         headers: options.loaded.upstreamHeaders,
+        ...(options.loaded.upstreamClient === 'azure'
+          ? { azure: { apiVersion: settings.azureApiVersion } }
+          : {}),
       }),
     chatDialect: options.loaded.chatDialect,
     upstreamKeyConfigured: !upstreamNeedsKey || upstreamApiKey !== undefined,

@@ -51,6 +51,8 @@ export interface LoadedSettings {
   readonly proxyKeyGenerated: boolean;
   /** How the provider's Chat Completions dialect differs from OpenAI's. */
   readonly chatDialect: ChatDialect;
+  /** Which SDK client talks to the provider. */
+  readonly upstreamClient: 'openai' | 'azure';
   /** Headers for every upstream request: the preset's, then the settings' own. */
   readonly upstreamHeaders: Readonly<Record<string, string>>;
   readonly warnings: readonly string[];
@@ -91,6 +93,14 @@ export async function loadSettings(input: LoadSettingsInput = {}): Promise<Loade
     ...envLayer,
     ...flagLayer,
   };
+  const baseUrlGiven = [fileLayer, envLayer, flagLayer].some(
+    (layer) => layer.baseUrl !== undefined,
+  );
+  if (preset.needsBaseUrl !== undefined && !baseUrlGiven) {
+    throw new SettingsError(
+      `provider "${providerName}" needs a base URL: set --base-url or OPENAI_BASE_URL to ${preset.needsBaseUrl}`,
+    );
+  }
   const warnings: string[] = [];
 
   if (!merged.requireAuth && !isLoopbackHost(merged.host)) {
@@ -127,6 +137,7 @@ export async function loadSettings(input: LoadSettingsInput = {}): Promise<Loade
     upstreamApiKey,
     upstreamNeedsKey: preset.needsApiKey,
     chatDialect: preset.chat,
+    upstreamClient: preset.client ?? 'openai',
     upstreamHeaders: { ...preset.headers, ...merged.upstreamHeaders },
     proxyKeyGenerated,
     warnings,

@@ -28,6 +28,10 @@ export interface ProviderPreset {
   readonly chat: ChatDialect;
   /** Headers the provider asks of its clients; settings' upstreamHeaders add to them. */
   readonly headers?: Readonly<Record<string, string>>;
+  /** Azure routes by deployment and api-version and sends `api-key`: the SDK's Azure client. */
+  readonly client?: 'openai' | 'azure';
+  /** The preset has no base URL of its own: the user must give one. */
+  readonly needsBaseUrl?: string;
 }
 
 const compatible: ChatDialect = {
@@ -105,10 +109,24 @@ export const providerPresets: Readonly<Record<string, ProviderPreset>> = {
     needsApiKey: false,
     chat: compatible,
   },
+  azure: {
+    label: 'Azure OpenAI',
+    settings: { upstreamApi: 'chat' },
+    needsApiKey: true,
+    client: 'azure',
+    needsBaseUrl: 'your resource endpoint, e.g. https://NAME.openai.azure.com',
+    chat: {
+      ...compatible,
+      maxTokensField: 'max_completion_tokens',
+      developerRole: true,
+      fileParts: true,
+    },
+  },
   custom: {
     label: 'Custom OpenAI-compatible server',
     settings: { upstreamApi: 'chat' },
     needsApiKey: false,
+    needsBaseUrl: "the server's OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1",
     chat: compatible,
   },
 };

@@ -54,6 +54,8 @@ export const settingsFields = {
     .max(1024 * 1024 * 1024),
   /** Extra names the Host header may carry besides loopback (e.g. a name in /etc/hosts). */
   allowedHosts: z.array(z.string().trim().min(1)),
+  /** Azure OpenAI's `api-version` query parameter (provider azure only). */
+  azureApiVersion: z.string().trim().min(1, 'must not be empty'),
   /** Extra headers on every upstream request (a gateway's own auth, attribution). */
   upstreamHeaders: z.record(z.string().min(1), z.string()),
 } as const;
@@ -89,4 +91,5 @@ export const defaultSettings: Omit<Settings, 'proxyKey'> = {
   bodyLimitBytes: 32 * 1024 * 1024,
   allowedHosts: [],
   upstreamHeaders: {},
+  azureApiVersion: '2024-10-21',
 };

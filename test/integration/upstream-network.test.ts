@@ -144,3 +144,22 @@ describe('an HTTP proxy from the environment', () => {
     expect(run.stderr()).toContain(`upstream requests go through ${forward.url}`);
   });
 });
+
+describe('Azure OpenAI', () => {
+  it('routes by deployment with api-version and sends the key as api-key', async () => {
+    const { mock, client } = await startTestProxy({
+      file: { provider: 'azure', azureApiVersion: '2024-10-21', model: 'my-gpt-deployment' },
+    });
+    // The test proxy points baseUrl at the mock's /v1; Azure wants the resource endpoint.
+    expect(mock.url.endsWith('/v1')).toBe(true);
+    mock.enqueue({ output: [{ type: 'text', text: 'from azure' }] });
+    const message = await client().messages.create(ask);
+    expect(message.content).toEqual([{ type: 'text', text: 'from azure' }]);
+    expect(mock.requests[0]?.path).toBe(
+      '/v1/openai/deployments/my-gpt-deployment/chat/completions?api-version=2024-10-21',
+    );
+    expect(mock.requests[0]?.headers['api-key']).toBe('test-key-upstream-0123456789');
+    expect(mock.requests[0]?.headers.authorization).toBeUndefined();
+    expect(mock.requests[0]?.body).toMatchObject({ max_completion_tokens: 100 });
+  });
+});

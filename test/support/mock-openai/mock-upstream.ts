@@ -80,7 +80,11 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
   });
 
   async function answer(path: string, body: unknown, res: ServerResponse): Promise<void> {
-    const route = path.split('?')[0];
+    // Any prefix, so Azure's /openai/deployments/NAME/chat/completions lands here too.
+    const route = (path.split('?')[0] ?? '').replace(
+      /^.*(\/responses|\/chat\/completions)$/,
+      '/v1$1',
+    );
     if (route !== '/v1/responses' && route !== '/v1/chat/completions') {
       sendJson(res, 404, openAiError(`Invalid URL (POST ${path})`, 'invalid_request_error'));
       return;

@@ -219,3 +219,24 @@ describe('defaultSettingsPath', () => {
     expect(defaultSettingsPath({ APPDATA: 'C:\\AppData' }, 'win32', 'C:\\u')).toContain('Parley');
   });
 });
+
+describe('presets that need a base URL', () => {
+  it.each(['azure', 'custom'])('refuses %s without one, saying what to set', async (provider) => {
+    const configPath = join(await tempDir(), 'settings.json');
+    await expect(loadSettings({ configPath, env: {}, flags: { provider } })).rejects.toThrow(
+      new RegExp(`^provider "${provider}" needs a base URL: set --base-url or OPENAI_BASE_URL to `),
+    );
+  });
+
+  it('takes the base URL from the environment too', async () => {
+    const configPath = join(await tempDir(), 'settings.json');
+    const loaded = await loadSettings({
+      configPath,
+      env: { OPENAI_BASE_URL: 'https://x.openai.azure.com', PARLEY_PROVIDER: 'azure' },
+    });
+    expect(loaded).toMatchObject({
+      upstreamClient: 'azure',
+      settings: { upstreamApi: 'chat', azureApiVersion: '2024-10-21' },
+    });
+  });
+});
