@@ -2,9 +2,11 @@
  * Upstream networking real setups need: a keyless local server, extra headers per provider, and
  * an HTTP proxy from the environment (the `parley serve` process, as users run it).
  */
+import { readFileSync } from 'node:fs';
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCliProcess, type CliRun } from '../support/cli-process.ts';
 import { startMockUpstream } from '../support/mock-openai/mock-upstream.ts';
@@ -161,5 +163,71 @@ describe('Azure OpenAI', () => {
     expect(mock.requests[0]?.headers['api-key']).toBe('test-key-upstream-0123456789');
     expect(mock.requests[0]?.headers.authorization).toBeUndefined();
     expect(mock.requests[0]?.body).toMatchObject({ max_completion_tokens: 100 });
+  });
+});
+
+describe('an extra CA and NO_PROXY', () => {
+  const tlsDir = fileURLToPath(new URL('../fixtures/tls/', import.meta.url));
+
+  async function serveThrough(env: NodeJS.ProcessEnv, mockUrl: string): Promise<unknown> {
+    const configPath = join(await tempDir(), 'settings.json');
+    const run: CliRun = runCliProcess(
+      [
+        'serve',
+        '--port',
+        '0',
+        '--config',
+        configPath,
+        '--base-url',
+        mockUrl,
+        '--upstream-api',
+        'chat',
+        '--proxy-key',
+        'proxy-key-for-this-test',
+      ],
+      { OPENAI_API_KEY: 'test-key-upstream', ...env },
+    );
+    cleanups.push(() => {
+      run.child.kill('SIGKILL');
+    });
+    const [, url] = await run.waitForLine(/^listening on (http:\/\/127\.0\.0\.1:\d+)$/);
+    const response = await rawRequest(`${url ?? ''}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': 'proxy-key-for-this-test' },
+      body: JSON.stringify(ask),
+    });
+    return response.json;
+  }
+
+  it('trusts an HTTPS upstream signed by the CA in NODE_EXTRA_CA_CERTS, and only then', async () => {
+    const tls = {
+      key: readFileSync(join(tlsDir, 'localhost-key.pem'), 'utf8'),
+      cert: readFileSync(join(tlsDir, 'localhost-cert.pem'), 'utf8'),
+    };
+    const mock = await startMockUpstream({ tls });
+    cleanups.push(() => mock.close());
+    mock.enqueue({ output: [{ type: 'text', text: 'over TLS' }] });
+    expect(
+      await serveThrough({ NODE_EXTRA_CA_CERTS: join(tlsDir, 'localhost-cert.pem') }, mock.url),
+    ).toMatchObject({
+      content: [{ type: 'text', text: 'over TLS' }],
+    });
+    // Without the CA the certificate is refused: the upstream is unreachable, never trusted blindly.
+    expect(await serveThrough({}, mock.url)).toMatchObject({
+      error: { type: 'api_error', message: expect.stringContaining('Cannot reach the upstream') },
+    });
+  });
+
+  it('goes direct to hosts listed in NO_PROXY', async () => {
+    const mock = await startMockUpstream();
+    const forward = await startForwardProxy();
+    cleanups.push(
+      () => mock.close(),
+      () => forward.close(),
+    );
+    mock.enqueue({ output: [{ type: 'text', text: 'direct' }] });
+    const answer = await serveThrough({ HTTP_PROXY: forward.url, NO_PROXY: '127.0.0.1' }, mock.url);
+    expect(answer).toMatchObject({ content: [{ type: 'text', text: 'direct' }] });
+    expect(forward.seen).toEqual([]);
   });
 });

@@ -3,7 +3,13 @@
  * `/v1/chat/completions`, streaming and not, answering each request with the next scripted turn
  * (or its fault) and recording every request it received.
  */
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { renderChatBody, renderChatChunks } from './chat-wire.ts';
@@ -37,6 +43,8 @@ export interface MockUpstream {
 export interface MockUpstreamOptions {
   /** `created` / `created_at` of every answer (default a fixed instant, for stable output). */
   readonly createdAt?: number;
+  /** Serve HTTPS with this key and certificate instead of plain HTTP. */
+  readonly tls?: { readonly key: string; readonly cert: string };
 }
 
 type Wire =
@@ -58,7 +66,7 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
   };
   const createdAt = options.createdAt ?? 1_767_225_600;
 
-  const server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -73,7 +81,8 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
       requests.push({ method: req.method ?? '', path, headers: req.headers, body });
       void answer(path, body, res);
     });
-  });
+  };
+  const server = options.tls ? createHttpsServer(options.tls, handler) : createServer(handler);
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
@@ -141,7 +150,7 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
   const { port } = server.address() as AddressInfo;
 
   return {
-    url: `http://127.0.0.1:${port}/v1`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}/v1`,
     requests,
     enqueue: (...turns) => queue.push(...turns),
     pending: () => queue.length,
