@@ -7,6 +7,7 @@ import {
   createServer,
   type IncomingHttpHeaders,
   type IncomingMessage,
+  type Server,
   type ServerResponse,
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -82,8 +83,10 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
       void answer(path, body, res);
     });
   };
-  const server = options.tls ? createHttpsServer(options.tls, handler) : createServer(handler);
-  server.on('connection', (socket) => {
+  const server: Server = options.tls
+    ? createHttpsServer(options.tls, handler)
+    : createServer(handler);
+  server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
