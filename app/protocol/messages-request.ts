@@ -188,6 +188,11 @@ export function validateMessagesRequest(body: unknown): Validation<MessagesReque
   return validate(messagesRequestSchema, body);
 }
 
+/** count_tokens takes the same body without max_tokens (Claude Code sends model, messages, tools). */
+export function validateCountTokensRequest(body: unknown): Validation<CountTokensRequest> {
+  return validate(countTokensRequestSchema, body);
+}
+
 function validate<T>(schema: z.ZodType, body: unknown): Validation<T> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { ok: false, message: 'The request body must be a JSON object.' };

@@ -14,6 +14,7 @@ import { displayBaseUrl } from '../upstream/client.ts';
 import { errorHandler, notFound } from './fallback-handlers.ts';
 import { authGuard, hostGuard, originGuard } from './guards.ts';
 import type { TrafficBus } from '../traffic/traffic-bus.ts';
+import { countTokensRoute } from './count-tokens-route.ts';
 import type { InFlightStreams } from './in-flight.ts';
 import { messagesRoute } from './messages-route.ts';
 import { requestLog } from './request-log.ts';
@@ -75,10 +76,13 @@ export function createServer(deps: ServerDeps): Express {
   }
   app.use(requireJsonPost());
   app.use(express.json({ limit: settings.bodyLimitBytes }));
+  const upstream = upstreamAdapter(settings.upstreamApi, deps.upstream, deps.chatDialect);
+  // Counted locally: it works without an upstream key.
+  app.post('/v1/messages/count_tokens', countTokensRoute({ settings, upstream }));
   app.use('/v1/messages', requireUpstreamKey(deps.upstreamKeyConfigured));
   const routeDeps = {
     settings,
-    upstream: upstreamAdapter(settings.upstreamApi, deps.upstream, deps.chatDialect),
+    upstream,
     logger,
     inFlight: deps.inFlight,
     traffic: deps.traffic,

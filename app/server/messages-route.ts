@@ -5,7 +5,7 @@
  * `error` event. Nothing is left running when the client disconnects. Each step is recorded on
  * the traffic bus for the inspector.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Settings } from '../config/settings-schema.ts';
 import type { Logger } from '../log.ts';
@@ -23,6 +23,7 @@ import { routeModel } from '../upstream/routing.ts';
 import { isClientAbort, toUpstreamFailure } from '../upstream/upstream-failure.ts';
 import type { InFlightStreams } from './in-flight.ts';
 import { sendError } from './send-error.ts';
+import { sha256Hex } from './sha256.ts';
 import { SseWriter } from './sse-writer.ts';
 
 export interface MessagesRouteDeps {
@@ -251,8 +252,4 @@ function stringHeaders(req: Request): Record<string, string> {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return headers;
-}
-
-function sha256Hex(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
 }
