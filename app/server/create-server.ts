@@ -17,6 +17,7 @@ import type { TrafficBus } from '../traffic/traffic-bus.ts';
 import { countTokensRoute } from './count-tokens-route.ts';
 import type { InFlightStreams } from './in-flight.ts';
 import { messagesRoute } from './messages-route.ts';
+import { modelsRoutes } from './models-route.ts';
 import { requestLog } from './request-log.ts';
 import { sendError } from './send-error.ts';
 
@@ -80,6 +81,10 @@ export function createServer(deps: ServerDeps): Express {
   // Counted locally: it works without an upstream key.
   app.post('/v1/messages/count_tokens', countTokensRoute({ settings, upstream }));
   app.use('/v1/messages', requireUpstreamKey(deps.upstreamKeyConfigured));
+  app.use('/v1/models', requireUpstreamKey(deps.upstreamKeyConfigured));
+  const models = modelsRoutes({ settings, upstream: deps.upstream });
+  app.get('/v1/models', models.list);
+  app.get('/v1/models/:id', models.one);
   const routeDeps = {
     settings,
     upstream,

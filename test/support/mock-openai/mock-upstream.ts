@@ -36,6 +36,8 @@ export interface MockUpstream {
   enqueue(...turns: ScriptedTurn[]): void;
   /** Turns queued but not yet taken. */
   pending(): number;
+  /** The models GET /v1/models lists; a fault instead makes it fail. */
+  setModels(models: readonly string[] | { status: number; body: unknown }): void;
   /** Resolves once `count` responses were closed by the client before they ended. */
   waitForAborts(count: number): Promise<void>;
   close(): Promise<void>;
@@ -80,7 +82,8 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
       }
       const path = req.url ?? '';
       requests.push({ method: req.method ?? '', path, headers: req.headers, body });
-      void answer(path, body, res);
+      if (req.method === 'GET' && (path.split('?')[0] ?? '').endsWith('/models')) listModels(res);
+      else void answer(path, body, res);
     });
   };
   const server: Server = options.tls
@@ -90,6 +93,26 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
+
+  let models: readonly string[] | { status: number; body: unknown } = [
+    'gpt-5.1',
+    'gpt-5-mini',
+    'gpt-4.1',
+  ];
+  function listModels(res: ServerResponse): void {
+    if (!Array.isArray(models)) {
+      const fault = models as { status: number; body: unknown };
+      sendJson(res, fault.status, fault.body);
+      return;
+    }
+    const data = (models as readonly string[]).map((id) => ({
+      id,
+      object: 'model',
+      created: createdAt,
+      owned_by: 'mock',
+    }));
+    sendJson(res, 200, { object: 'list', data });
+  }
 
   async function answer(path: string, body: unknown, res: ServerResponse): Promise<void> {
     // Any prefix, so Azure's /openai/deployments/NAME/chat/completions lands here too.
@@ -157,6 +180,9 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
     requests,
     enqueue: (...turns) => queue.push(...turns),
     pending: () => queue.length,
+    setModels: (next) => {
+      models = next;
+    },
     waitForAborts: (count) =>
       aborts >= count
         ? Promise.resolve()
