@@ -20,6 +20,7 @@ import type { UpstreamAdapter } from '../upstream/adapters.ts';
 import { capabilitiesFor, type ModelCapabilities } from '../upstream/capabilities.ts';
 import { displayBaseUrl } from '../upstream/client.ts';
 import { routeModel } from '../upstream/routing.ts';
+import { countRequestTokens } from '../upstream/token-count.ts';
 import { isClientAbort, toUpstreamFailure } from '../upstream/upstream-failure.ts';
 import type { InFlightStreams } from './in-flight.ts';
 import { sendError } from './send-error.ts';
@@ -100,8 +101,10 @@ function prepare(
   const { upstreamModel } = routed;
   const capabilities = capabilitiesFor(upstreamModel);
   let translated: TranslatedRequest<object>;
+  let promptTokens: number;
   try {
     translated = deps.upstream.translate(request, { upstreamModel, capabilities, hash: sha256Hex });
+    promptTokens = preflightTokens(translated.body, upstreamModel, capabilities);
   } catch (error) {
     // A request the upstream cannot take (a PDF for a server without files, too many tools).
     if (!(error instanceof AnthropicError)) throw error;
@@ -128,7 +131,7 @@ function prepare(
       toolNames: translated.toolNames,
       declaredToolNames: new Set((request.tools ?? []).map((tool) => tool.name)),
       stopSequences: translated.stopSequences,
-      inputTokenEstimate: Math.ceil(JSON.stringify(translated.body).length / 4),
+      inputTokenEstimate: promptTokens,
       newToolUseId: () => `toolu_${randomBytes(12).toString('hex')}`,
     },
   };
@@ -214,6 +217,24 @@ async function stream(exchange: Exchange, res: Response, deps: MessagesRouteDeps
     logDetail(res, exchange, error ? `error ${error.type}` : (stopReason ?? 'client gone'));
     writer.end();
   }
+}
+
+/**
+ * The prompt's size, and the pre-flight check: a prompt over the model's context window is
+ * answered at once with the 400 Claude Code compacts on, because some servers silently truncate
+ * instead of failing. The tokenizer runs only when a cheap estimate comes near the window.
+ */
+function preflightTokens(body: object, model: string, capabilities: ModelCapabilities): number {
+  const estimate = Math.ceil(JSON.stringify(body).length / 4);
+  if (estimate < capabilities.contextWindow / 2) return estimate;
+  const counted = countRequestTokens(body, model);
+  if (counted > capabilities.contextWindow) {
+    throw new AnthropicError(
+      'invalid_request_error',
+      `prompt is too long: ${counted} tokens > ${capabilities.contextWindow} maximum`,
+    );
+  }
+  return counted;
 }
 
 /** What the request log line says about this exchange (written when the response ends). */

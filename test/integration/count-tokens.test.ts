@@ -112,3 +112,32 @@ describe('count_tokens', () => {
     },
   );
 });
+
+describe('pre-flight', () => {
+  it('answers a prompt over the context window at once with the 400 Claude Code compacts on', async () => {
+    const { mock, client } = await startTestProxy({ file: { model: 'gpt-4o' } });
+    const huge = 'lorem ipsum dolor sit amet '.repeat(30_000); // ~150k tokens, gpt-4o holds 128k
+    const failure = await client()
+      .messages.create({
+        model: 'claude-opus-4-8',
+        max_tokens: 100,
+        messages: [{ role: 'user', content: huge }],
+      })
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((failure as Error).message).toMatch(/prompt is too long: \d+ tokens > 128000 maximum/);
+    expect(mock.requests).toHaveLength(0);
+  });
+
+  it('lets a large prompt within the window through', async () => {
+    const { mock, client } = await startTestProxy({ file: { model: 'gpt-4o' } });
+    mock.enqueue({ output: [{ type: 'text', text: 'read it' }] });
+    const large = 'lorem ipsum dolor sit amet '.repeat(12_000); // ~60k tokens
+    const message = await client().messages.create({
+      model: 'claude-opus-4-8',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: large }],
+    });
+    expect(message.content).toEqual([{ type: 'text', text: 'read it' }]);
+  });
+});
