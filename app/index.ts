@@ -68,6 +68,12 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
           : {}),
       }),
     chatDialect: options.loaded.chatDialect,
+    routing: {
+      model: settings.model,
+      smallModel: settings.smallModel,
+      routes: settings.routes,
+      runOverrides: options.loaded.runOverrides,
+    },
     upstreamKeyConfigured: !upstreamNeedsKey || upstreamApiKey !== undefined,
     logger,
     version: PARLEY_VERSION,

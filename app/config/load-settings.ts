@@ -51,6 +51,8 @@ export interface LoadedSettings {
   readonly proxyKeyGenerated: boolean;
   /** How the provider's Chat Completions dialect differs from OpenAI's. */
   readonly chatDialect: ChatDialect;
+  /** Models given by flags or environment: for this run only, they beat the routing rules. */
+  readonly runOverrides: { readonly model?: string; readonly smallModel?: string };
   /** Which SDK client talks to the provider. */
   readonly upstreamClient: 'openai' | 'azure';
   /** Headers for every upstream request: the preset's, then the settings' own. */
@@ -137,6 +139,10 @@ export async function loadSettings(input: LoadSettingsInput = {}): Promise<Loade
     upstreamApiKey,
     upstreamNeedsKey: preset.needsApiKey,
     chatDialect: preset.chat,
+    runOverrides: withoutUndefined({
+      model: flagLayer.model ?? envLayer.model,
+      smallModel: flagLayer.smallModel ?? envLayer.smallModel,
+    }),
     upstreamClient: preset.client ?? 'openai',
     upstreamHeaders: { ...preset.headers, ...merged.upstreamHeaders },
     proxyKeyGenerated,
@@ -186,6 +192,14 @@ function where(field: SettingsField, source: Source): string {
     case 'file':
       return `"${field}" in ${source.path}`;
   }
+}
+
+function withoutUndefined<T extends object>(
+  value: T,
+): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

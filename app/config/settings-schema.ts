@@ -4,6 +4,7 @@
  * came from (settings file, environment variable or flag).
  */
 import { z } from 'zod';
+import { REASONING_EFFORTS } from '../upstream/capabilities.ts';
 
 export const UPSTREAM_APIS = ['responses', 'chat'] as const;
 export type UpstreamApi = (typeof UPSTREAM_APIS)[number];
@@ -54,6 +55,16 @@ export const settingsFields = {
     .max(1024 * 1024 * 1024),
   /** Extra names the Host header may carry besides loopback (e.g. a name in /etc/hosts). */
   allowedHosts: z.array(z.string().trim().min(1)),
+  /** Ordered model routes: the first whose `match` (exact or glob) fits the client's name wins. */
+  routes: z.array(
+    z.object({
+      match: z.string().trim().min(1),
+      model: z.string().trim().min(1),
+      reasoningEffort: z.enum(REASONING_EFFORTS).optional(),
+      maxOutputTokens: z.number().int().min(1).optional(),
+      sampling: z.enum(['keep', 'drop']).optional(),
+    }),
+  ),
   /** Azure OpenAI's `api-version` query parameter (provider azure only). */
   azureApiVersion: z.string().trim().min(1, 'must not be empty'),
   /** Extra headers on every upstream request (a gateway's own auth, attribution). */
@@ -91,5 +102,6 @@ export const defaultSettings: Omit<Settings, 'proxyKey'> = {
   bodyLimitBytes: 32 * 1024 * 1024,
   allowedHosts: [],
   upstreamHeaders: {},
+  routes: [],
   azureApiVersion: '2024-10-21',
 };

@@ -4,18 +4,16 @@
  * upstream key and Claude Code's 14 parallel calls for /context cost nothing upstream.
  */
 import type { RequestHandler } from 'express';
-import type { Settings } from '../config/settings-schema.ts';
 import { AnthropicError } from '../protocol/anthropic-errors.ts';
 import { validateCountTokensRequest } from '../protocol/messages-request.ts';
 import type { UpstreamAdapter } from '../upstream/adapters.ts';
-import { capabilitiesFor } from '../upstream/capabilities.ts';
-import { routeModel } from '../upstream/routing.ts';
+import { routeModel, type RoutingTable } from '../upstream/routing.ts';
 import { countRequestTokens } from '../upstream/token-count.ts';
 import { sendError } from './send-error.ts';
 import { sha256Hex } from './sha256.ts';
 
 export interface CountTokensDeps {
-  readonly settings: Pick<Settings, 'model' | 'smallModel'>;
+  readonly routing: RoutingTable;
   readonly upstream: UpstreamAdapter;
 }
 
@@ -27,8 +25,7 @@ export function countTokensRoute(deps: CountTokensDeps): RequestHandler {
       return;
     }
     const request = validation.value;
-    const { upstreamModel } = routeModel(request.model, deps.settings);
-    const capabilities = capabilitiesFor(upstreamModel);
+    const { upstreamModel, capabilities } = routeModel(request.model, deps.routing);
     try {
       // max_tokens changes nothing the model reads; the smallest valid value keeps the shape.
       const translated = deps.upstream.translate(

@@ -11,6 +11,7 @@ import { UPSTREAM_KEY_ENV } from '../config/load-settings.ts';
 import type { Logger } from '../log.ts';
 import { upstreamAdapter } from '../upstream/adapters.ts';
 import { displayBaseUrl } from '../upstream/client.ts';
+import type { RoutingTable } from '../upstream/routing.ts';
 import { errorHandler, notFound } from './fallback-handlers.ts';
 import { authGuard, hostGuard, originGuard } from './guards.ts';
 import type { TrafficBus } from '../traffic/traffic-bus.ts';
@@ -27,6 +28,8 @@ export interface ServerDeps {
   readonly upstream: OpenAI;
   /** How the provider's Chat Completions differs from OpenAI's (used with upstreamApi chat). */
   readonly chatDialect: ChatDialect;
+  /** Client model names -> upstream models, with this run's overrides. */
+  readonly routing: RoutingTable;
   /** False when the provider needs OPENAI_API_KEY and it was not set. */
   readonly upstreamKeyConfigured: boolean;
   readonly logger: Logger;
@@ -79,14 +82,15 @@ export function createServer(deps: ServerDeps): Express {
   app.use(express.json({ limit: settings.bodyLimitBytes }));
   const upstream = upstreamAdapter(settings.upstreamApi, deps.upstream, deps.chatDialect);
   // Counted locally: it works without an upstream key.
-  app.post('/v1/messages/count_tokens', countTokensRoute({ settings, upstream }));
+  app.post('/v1/messages/count_tokens', countTokensRoute({ routing: deps.routing, upstream }));
   app.use('/v1/messages', requireUpstreamKey(deps.upstreamKeyConfigured));
   app.use('/v1/models', requireUpstreamKey(deps.upstreamKeyConfigured));
-  const models = modelsRoutes({ settings, upstream: deps.upstream });
+  const models = modelsRoutes({ settings, routing: deps.routing, upstream: deps.upstream });
   app.get('/v1/models', models.list);
   app.get('/v1/models/:id', models.one);
   const routeDeps = {
     settings,
+    routing: deps.routing,
     upstream,
     logger,
     inFlight: deps.inFlight,

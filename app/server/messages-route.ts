@@ -17,9 +17,9 @@ import type { AnswerContext } from '../translate/answer-context.ts';
 import { toAnthropicError } from '../translate/errors.ts';
 import type { TranslatedRequest } from '../translate/to-responses-request.ts';
 import type { UpstreamAdapter } from '../upstream/adapters.ts';
-import { capabilitiesFor, type ModelCapabilities } from '../upstream/capabilities.ts';
+import type { ModelCapabilities } from '../upstream/capabilities.ts';
 import { displayBaseUrl } from '../upstream/client.ts';
-import { routeModel } from '../upstream/routing.ts';
+import { routeModel, type RoutingTable } from '../upstream/routing.ts';
 import { countRequestTokens } from '../upstream/token-count.ts';
 import { isClientAbort, toUpstreamFailure } from '../upstream/upstream-failure.ts';
 import type { InFlightStreams } from './in-flight.ts';
@@ -28,7 +28,8 @@ import { sha256Hex } from './sha256.ts';
 import { SseWriter } from './sse-writer.ts';
 
 export interface MessagesRouteDeps {
-  readonly settings: Pick<Settings, 'model' | 'smallModel' | 'baseUrl' | 'pingIntervalMs'>;
+  readonly settings: Pick<Settings, 'baseUrl' | 'pingIntervalMs'>;
+  readonly routing: RoutingTable;
   readonly upstream: UpstreamAdapter;
   readonly logger: Logger;
   readonly inFlight: InFlightStreams;
@@ -77,7 +78,7 @@ function prepare(
   const recorder = new ExchangeRecorder(deps.traffic, String(res.getHeader('request-id') ?? ''));
   const fields = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   const clientModel = typeof fields['model'] === 'string' ? fields['model'] : null;
-  const routed = clientModel === null ? undefined : routeModel(clientModel, deps.settings);
+  const routed = clientModel === null ? undefined : routeModel(clientModel, deps.routing);
   recorder.emit({
     type: 'exchange.started',
     method: req.method,
@@ -99,7 +100,7 @@ function prepare(
   }
   const request = validation.value;
   const { upstreamModel } = routed;
-  const capabilities = capabilitiesFor(upstreamModel);
+  const { capabilities } = routed;
   let translated: TranslatedRequest<object>;
   let promptTokens: number;
   try {

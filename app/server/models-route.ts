@@ -8,7 +8,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import type OpenAI from 'openai';
 import type { Settings } from '../config/settings-schema.ts';
 import { toAnthropicError } from '../translate/errors.ts';
-import { routeModel } from '../upstream/routing.ts';
+import { routeModel, type RoutingTable } from '../upstream/routing.ts';
 import { toUpstreamFailure } from '../upstream/upstream-failure.ts';
 import { sendError } from './send-error.ts';
 
@@ -20,7 +20,8 @@ export interface ModelEntry {
 }
 
 export interface ModelsDeps {
-  readonly settings: Pick<Settings, 'model' | 'smallModel' | 'baseUrl'>;
+  readonly settings: Pick<Settings, 'baseUrl'>;
+  readonly routing: RoutingTable;
   readonly upstream: OpenAI;
   /** How long the upstream's list is kept, ms. */
   readonly cacheMs?: number;
@@ -51,7 +52,7 @@ export function modelsRoutes(deps: ModelsDeps): { list: RequestHandler; one: Req
     CLAUDE_NAMES.map((id) => ({
       type: 'model',
       id,
-      display_name: `${id} → ${routeModel(id, deps.settings).upstreamModel} (Parley)`,
+      display_name: `${id} → ${routeModel(id, deps.routing).upstreamModel} (Parley)`,
       created_at: EPOCH,
     }));
 
@@ -73,7 +74,7 @@ export function modelsRoutes(deps: ModelsDeps): { list: RequestHandler; one: Req
     one: async (req, res) => {
       const id = String(req.params['id'] ?? '');
       if (id.startsWith('claude')) {
-        const upstreamModel = routeModel(id, deps.settings).upstreamModel;
+        const upstreamModel = routeModel(id, deps.routing).upstreamModel;
         res.json({
           type: 'model',
           id,

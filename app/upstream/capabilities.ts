@@ -3,7 +3,8 @@
  * translators read limits only from here. A minimal table until the capabilities issue brings
  * maintained model metadata and user overrides.
  */
-export type ReasoningEffort = 'none' | 'minimal' | 'low' | 'medium' | 'high' | 'xhigh';
+export const REASONING_EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
+export type ReasoningEffort = (typeof REASONING_EFFORTS)[number];
 
 export interface ModelCapabilities {
   readonly contextWindow: number;

@@ -1,20 +1,98 @@
 /**
- * Client model name -> upstream model (DESIGN.md "Model routing"). Claude Code keys on the
- * family in the name, so an unknown `claude-*` name must still land somewhere, never a 404.
+ * Client model name -> upstream model and its limits (DESIGN.md "Model routing"). In order:
+ * a --model/--small-model given for this run (it overrides everything for its family); the
+ * ordered rules of the settings (exact names or globs, each with optional overrides); then the
+ * defaults: opus, sonnet and fable names to the main model, haiku to the small one, any other
+ * `claude-*` name to the main model (never a 404 for a Claude name), anything else unchanged.
  */
+import { capabilitiesFor, type ModelCapabilities, type ReasoningEffort } from './capabilities.ts';
+
+export interface RouteRule {
+  /** The client's model name: exact, or a glob with `*` and `?` (case-insensitive). */
+  readonly match: string;
+  readonly model: string;
+  /** Use this reasoning effort whatever the client asks. */
+  readonly reasoningEffort?: ReasoningEffort | undefined;
+  /** Cap the output tokens below the model's own limit. */
+  readonly maxOutputTokens?: number | undefined;
+  /** `drop`: never send temperature/top_p on this route. */
+  readonly sampling?: 'keep' | 'drop' | undefined;
+}
+
+export interface RoutingTable {
+  readonly model: string;
+  readonly smallModel: string;
+  readonly routes?: readonly RouteRule[];
+  /** Models given for this run only (flags or environment): they beat the rules. */
+  readonly runOverrides?: {
+    readonly model?: string | undefined;
+    readonly smallModel?: string | undefined;
+  };
+}
+
 export interface RoutedModel {
   readonly upstreamModel: string;
   /** Which rule matched, for the log and the inspector. */
-  readonly rule: 'main' | 'small' | 'claude-default' | 'passthrough';
+  readonly rule: string;
+  /** The upstream model's limits, with the route's overrides applied. */
+  readonly capabilities: ModelCapabilities;
 }
 
-export function routeModel(
-  clientModel: string,
-  models: { model: string; smallModel: string },
-): RoutedModel {
+type Family = 'main' | 'small' | 'claude-default' | 'passthrough';
+
+export function routeModel(clientModel: string, table: RoutingTable): RoutedModel {
+  const family = familyOf(clientModel);
+  const override =
+    family === 'small'
+      ? table.runOverrides?.smallModel
+      : family === 'passthrough'
+        ? undefined
+        : table.runOverrides?.model;
+  if (override !== undefined) {
+    return routed(override, family === 'small' ? 'this run: --small-model' : 'this run: --model');
+  }
+  const index = (table.routes ?? []).findIndex((rule) => globMatches(rule.match, clientModel));
+  const rule = table.routes?.[index];
+  if (rule) return routed(rule.model, `rule ${index + 1}: ${rule.match}`, rule);
+  switch (family) {
+    case 'main':
+    case 'claude-default':
+      return routed(table.model, family);
+    case 'small':
+      return routed(table.smallModel, family);
+    case 'passthrough':
+      return routed(clientModel, family);
+  }
+}
+
+function familyOf(clientModel: string): Family {
   const name = clientModel.toLowerCase();
-  if (/opus|sonnet|fable/.test(name)) return { upstreamModel: models.model, rule: 'main' };
-  if (name.includes('haiku')) return { upstreamModel: models.smallModel, rule: 'small' };
-  if (name.startsWith('claude')) return { upstreamModel: models.model, rule: 'claude-default' };
-  return { upstreamModel: clientModel, rule: 'passthrough' };
+  if (/opus|sonnet|fable/.test(name)) return 'main';
+  if (name.includes('haiku')) return 'small';
+  if (name.startsWith('claude')) return 'claude-default';
+  return 'passthrough';
+}
+
+function routed(upstreamModel: string, rule: string, overrides?: RouteRule): RoutedModel {
+  const base = capabilitiesFor(upstreamModel);
+  const capabilities: ModelCapabilities = {
+    ...base,
+    maxOutputTokens: Math.min(base.maxOutputTokens, overrides?.maxOutputTokens ?? Infinity),
+    acceptsSampling: base.acceptsSampling && overrides?.sampling !== 'drop',
+    reasoningEfforts:
+      overrides?.reasoningEffort !== undefined && base.reasoningEfforts.length > 0
+        ? [overrides.reasoningEffort]
+        : base.reasoningEfforts,
+  };
+  return { upstreamModel, rule, capabilities };
+}
+
+export function globMatches(pattern: string, name: string): boolean {
+  const source = pattern
+    .split('')
+    .map((char) =>
+      char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[.+^${}()|[\]\\]/g, '\\$&'),
+    )
+    .join('');
+  return new RegExp(`^${source}$`, 'i').test(name);
 }

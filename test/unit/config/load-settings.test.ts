@@ -240,3 +240,26 @@ describe('presets that need a base URL', () => {
     });
   });
 });
+
+describe('routes and run overrides', () => {
+  it('reads ordered routes from the file and keeps flag and env models as this run’s overrides', async () => {
+    const configPath = await settingsFile({
+      routes: [{ match: 'claude-opus-*', model: 'gpt-5.1-codex' }],
+      proxyKey: 'file-proxy-key',
+    });
+    const loaded = await loadSettings({
+      configPath,
+      env: { PARLEY_SMALL_MODEL: 'gpt-4o-mini' },
+      flags: { model: 'o3' },
+    });
+    expect(loaded.settings.routes).toEqual([{ match: 'claude-opus-*', model: 'gpt-5.1-codex' }]);
+    expect(loaded.runOverrides).toEqual({ model: 'o3', smallModel: 'gpt-4o-mini' });
+  });
+
+  it('names a malformed route', async () => {
+    const configPath = await settingsFile({ routes: [{ match: 'claude-*' }] });
+    await expect(loadSettings({ configPath, env: {} })).rejects.toThrow(
+      /^invalid "routes" in .*settings\.json: /,
+    );
+  });
+});

@@ -147,23 +147,23 @@ describe('usage and routing', () => {
 
   it('routes Claude families and passes other names through', () => {
     const models = { model: 'gpt-5.1', smallModel: 'gpt-5-mini' };
-    expect(routeModel('claude-opus-4-8', models)).toEqual({
+    expect(routeModel('claude-opus-4-8', models)).toMatchObject({
       upstreamModel: 'gpt-5.1',
       rule: 'main',
     });
-    expect(routeModel('claude-fable-5', models)).toEqual({
+    expect(routeModel('claude-fable-5', models)).toMatchObject({
       upstreamModel: 'gpt-5.1',
       rule: 'main',
     });
-    expect(routeModel('claude-haiku-4-5-20251001', models)).toEqual({
+    expect(routeModel('claude-haiku-4-5-20251001', models)).toMatchObject({
       upstreamModel: 'gpt-5-mini',
       rule: 'small',
     });
-    expect(routeModel('claude-unknown-9', models)).toEqual({
+    expect(routeModel('claude-unknown-9', models)).toMatchObject({
       upstreamModel: 'gpt-5.1',
       rule: 'claude-default',
     });
-    expect(routeModel('my-big-model', models)).toEqual({
+    expect(routeModel('my-big-model', models)).toMatchObject({
       upstreamModel: 'my-big-model',
       rule: 'passthrough',
     });
