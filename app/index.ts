@@ -72,6 +72,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       model: settings.model,
       smallModel: settings.smallModel,
       routes: settings.routes,
+      modelOverrides: settings.models,
       runOverrides: options.loaded.runOverrides,
     },
     upstreamKeyConfigured: !upstreamNeedsKey || upstreamApiKey !== undefined,

@@ -65,6 +65,16 @@ export const settingsFields = {
       sampling: z.enum(['keep', 'drop']).optional(),
     }),
   ),
+  /** Corrections of the capability table per upstream model (limits Parley does not know). */
+  models: z.record(
+    z.string().min(1),
+    z.object({
+      contextWindow: z.number().int().min(1).optional(),
+      maxOutputTokens: z.number().int().min(1).optional(),
+      reasoningEfforts: z.array(z.enum(REASONING_EFFORTS)).optional(),
+      acceptsSampling: z.boolean().optional(),
+    }),
+  ),
   /** Azure OpenAI's `api-version` query parameter (provider azure only). */
   azureApiVersion: z.string().trim().min(1, 'must not be empty'),
   /** Extra headers on every upstream request (a gateway's own auth, attribution). */
@@ -103,5 +113,6 @@ export const defaultSettings: Omit<Settings, 'proxyKey'> = {
   allowedHosts: [],
   upstreamHeaders: {},
   routes: [],
+  models: {},
   azureApiVersion: '2024-10-21',
 };

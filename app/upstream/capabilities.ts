@@ -1,8 +1,14 @@
 /**
  * What Parley knows about an upstream model: limits and which parameters it takes. The
- * translators read limits only from here. A minimal table until the capabilities issue brings
- * maintained model metadata and user overrides.
+ * translators read limits only from here. Context window, output limit, reasoning and image
+ * input come from the model metadata gpt-tokenizer maintains; the reasoning efforts a family
+ * accepts and its hosted web search from the small table below (the metadata has neither); then
+ * the user's overrides from settings. Unknown models get safe defaults.
+ * Pricing is not taken from that metadata: it disagrees with OpenAI's price list for models
+ * checked (gpt-4.1), so the per-request cost estimate waits for a source that is right.
  */
+import * as knownModels from 'gpt-tokenizer/models';
+
 export const REASONING_EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
 export type ReasoningEffort = (typeof REASONING_EFFORTS)[number];
 
@@ -16,58 +22,85 @@ export interface ModelCapabilities {
   /** Reasoning models answer 400 to temperature and top_p. */
   readonly acceptsSampling: boolean;
   readonly webSearch: boolean;
+  readonly imageInput: boolean;
 }
 
-interface Entry {
+/** What a user may set per model in settings (`models`). */
+export type CapabilityOverrides = {
+  readonly [K in 'contextWindow' | 'maxOutputTokens' | 'reasoningEfforts' | 'acceptsSampling']?:
+    ModelCapabilities[K] | undefined;
+};
+
+interface Family {
   readonly pattern: RegExp;
-  readonly capabilities: ModelCapabilities;
+  readonly reasoningEfforts: readonly ReasoningEffort[];
+  readonly webSearch: boolean;
 }
-
-const gpt5Efforts: readonly ReasoningEffort[] = ['minimal', 'low', 'medium', 'high'];
-const gpt51Efforts: readonly ReasoningEffort[] = ['none', 'low', 'medium', 'high'];
-const oSeriesEfforts: readonly ReasoningEffort[] = ['low', 'medium', 'high'];
-
-const reasoningModel = (
-  efforts: readonly ReasoningEffort[],
-  contextWindow: number,
-  maxOutputTokens: number,
-): ModelCapabilities => ({
-  contextWindow,
-  maxOutputTokens,
-  minOutputTokens: 16,
-  reasoningEfforts: efforts,
-  acceptsSampling: false,
-  webSearch: true,
-});
-const chatModel = (
-  contextWindow: number,
-  maxOutputTokens: number,
-  webSearch: boolean,
-): ModelCapabilities => ({
-  contextWindow,
-  maxOutputTokens,
-  minOutputTokens: 16,
-  reasoningEfforts: [],
-  acceptsSampling: true,
-  webSearch,
-});
 
 /** First match wins: more specific names first. */
-const table: readonly Entry[] = [
+const families: readonly Family[] = [
+  { pattern: /^gpt-5(\.\d+)?-chat/, reasoningEfforts: [], webSearch: false },
   {
-    pattern: /^gpt-5\.[1-9](-codex)?(-mini)?(-\d{4}-\d{2}-\d{2})?$/,
-    capabilities: reasoningModel(gpt51Efforts, 400_000, 128_000),
+    pattern: /^gpt-5\.[1-9]/,
+    reasoningEfforts: ['none', 'low', 'medium', 'high'],
+    webSearch: true,
   },
-  { pattern: /^gpt-5(\.\d+)?-chat/, capabilities: chatModel(128_000, 16_384, false) },
-  { pattern: /^gpt-5/, capabilities: reasoningModel(gpt5Efforts, 400_000, 128_000) },
-  { pattern: /^o[134](-|$)/, capabilities: reasoningModel(oSeriesEfforts, 200_000, 100_000) },
-  { pattern: /^gpt-4\.1/, capabilities: chatModel(1_047_576, 32_768, true) },
-  { pattern: /^gpt-4o/, capabilities: chatModel(128_000, 16_384, true) },
+  { pattern: /^gpt-5/, reasoningEfforts: ['minimal', 'low', 'medium', 'high'], webSearch: true },
+  { pattern: /^o[134](-|$)/, reasoningEfforts: ['low', 'medium', 'high'], webSearch: true },
+  { pattern: /^gpt-4\.1|^gpt-4o/, reasoningEfforts: [], webSearch: true },
 ];
 
 /** Safe defaults for a model Parley does not know: no reasoning parameters, modest limits. */
-export const unknownModelCapabilities: ModelCapabilities = chatModel(128_000, 32_000, false);
+export const unknownModelCapabilities: ModelCapabilities = {
+  contextWindow: 128_000,
+  maxOutputTokens: 32_000,
+  minOutputTokens: 16,
+  reasoningEfforts: [],
+  acceptsSampling: true,
+  webSearch: false,
+  imageInput: true,
+};
 
-export function capabilitiesFor(model: string): ModelCapabilities {
-  return table.find((entry) => entry.pattern.test(model))?.capabilities ?? unknownModelCapabilities;
+interface KnownSpec {
+  readonly context_window?: number;
+  readonly max_output_tokens?: number;
+  readonly reasoning_tokens?: boolean;
+  readonly modalities?: { readonly input?: readonly string[] };
+}
+
+export function capabilitiesFor(
+  model: string,
+  overrides: CapabilityOverrides = {},
+): ModelCapabilities {
+  const family = families.find((candidate) => candidate.pattern.test(model));
+  const spec = specFor(model);
+  const reasoning =
+    spec?.reasoning_tokens ?? (family !== undefined && family.reasoningEfforts.length > 0);
+  const efforts = reasoning
+    ? family?.reasoningEfforts.length
+      ? family.reasoningEfforts
+      : (['low', 'medium', 'high'] as const)
+    : [];
+  return {
+    contextWindow: spec?.context_window ?? unknownModelCapabilities.contextWindow,
+    maxOutputTokens: spec?.max_output_tokens ?? unknownModelCapabilities.maxOutputTokens,
+    minOutputTokens: 16,
+    reasoningEfforts: efforts,
+    acceptsSampling: !reasoning,
+    webSearch: family?.webSearch ?? false,
+    imageInput: spec?.modalities?.input?.includes('image') ?? true,
+    // Only what the user set: an absent field keeps the table's value.
+    ...Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined)),
+  };
+}
+
+/** The metadata of a model by its name or its dated snapshot name. */
+function specFor(model: string): KnownSpec | undefined {
+  const table = knownModels as unknown as Readonly<Record<string, KnownSpec | undefined>>;
+  const undated = model.replace(/-\d{4}-\d{2}-\d{2}$/, '');
+  return Object.hasOwn(table, model)
+    ? table[model]
+    : Object.hasOwn(table, undated)
+      ? table[undated]
+      : undefined;
 }

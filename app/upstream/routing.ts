@@ -5,7 +5,12 @@
  * defaults: opus, sonnet and fable names to the main model, haiku to the small one, any other
  * `claude-*` name to the main model (never a 404 for a Claude name), anything else unchanged.
  */
-import { capabilitiesFor, type ModelCapabilities, type ReasoningEffort } from './capabilities.ts';
+import {
+  capabilitiesFor,
+  type CapabilityOverrides,
+  type ModelCapabilities,
+  type ReasoningEffort,
+} from './capabilities.ts';
 
 export interface RouteRule {
   /** The client's model name: exact, or a glob with `*` and `?` (case-insensitive). */
@@ -23,6 +28,8 @@ export interface RoutingTable {
   readonly model: string;
   readonly smallModel: string;
   readonly routes?: readonly RouteRule[];
+  /** The user's per-model corrections of the capability table (settings `models`). */
+  readonly modelOverrides?: Readonly<Record<string, CapabilityOverrides>>;
   /** Models given for this run only (flags or environment): they beat the rules. */
   readonly runOverrides?: {
     readonly model?: string | undefined;
@@ -49,19 +56,23 @@ export function routeModel(clientModel: string, table: RoutingTable): RoutedMode
         ? undefined
         : table.runOverrides?.model;
   if (override !== undefined) {
-    return routed(override, family === 'small' ? 'this run: --small-model' : 'this run: --model');
+    return routed(
+      override,
+      family === 'small' ? 'this run: --small-model' : 'this run: --model',
+      table,
+    );
   }
   const index = (table.routes ?? []).findIndex((rule) => globMatches(rule.match, clientModel));
   const rule = table.routes?.[index];
-  if (rule) return routed(rule.model, `rule ${index + 1}: ${rule.match}`, rule);
+  if (rule) return routed(rule.model, `rule ${index + 1}: ${rule.match}`, table, rule);
   switch (family) {
     case 'main':
     case 'claude-default':
-      return routed(table.model, family);
+      return routed(table.model, family, table);
     case 'small':
-      return routed(table.smallModel, family);
+      return routed(table.smallModel, family, table);
     case 'passthrough':
-      return routed(clientModel, family);
+      return routed(clientModel, family, table);
   }
 }
 
@@ -73,8 +84,13 @@ function familyOf(clientModel: string): Family {
   return 'passthrough';
 }
 
-function routed(upstreamModel: string, rule: string, overrides?: RouteRule): RoutedModel {
-  const base = capabilitiesFor(upstreamModel);
+function routed(
+  upstreamModel: string,
+  rule: string,
+  table: RoutingTable,
+  overrides?: RouteRule,
+): RoutedModel {
+  const base = capabilitiesFor(upstreamModel, table.modelOverrides?.[upstreamModel]);
   const capabilities: ModelCapabilities = {
     ...base,
     maxOutputTokens: Math.min(base.maxOutputTokens, overrides?.maxOutputTokens ?? Infinity),
