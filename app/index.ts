@@ -8,6 +8,7 @@ import { silentLogger, type Logger } from './log.ts';
 import { createServer } from './server/create-server.ts';
 import { InFlightStreams } from './server/in-flight.ts';
 import { TrafficBus } from './traffic/traffic-bus.ts';
+import { Calibration } from './upstream/calibration.ts';
 import { listen } from './server/listen.ts';
 import { createUpstreamClient } from './upstream/client.ts';
 import { PARLEY_VERSION } from './version.ts';
@@ -37,6 +38,8 @@ export interface ProxyHandle {
   readonly port: number;
   /** The base URL clients use: the value for ANTHROPIC_BASE_URL. */
   readonly url: string;
+  /** Local token counts against the upstream's reports, per model. */
+  readonly calibration: Calibration;
   /** Every exchange, redacted, for the inspector; undefined when recording is off. */
   readonly traffic: TrafficBus | undefined;
   /** Stops accepting; in-flight requests get `graceMs` to finish, then are cut. */
@@ -48,6 +51,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const logger = options.logger ?? silentLogger;
   let url = '';
   const inFlight = new InFlightStreams();
+  const calibration = new Calibration();
   const traffic =
     options.recordTraffic === false
       ? undefined
@@ -80,6 +84,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     version: PARLEY_VERSION,
     publicUrl: () => url,
     inFlight,
+    calibration,
     ...(traffic ? { traffic } : {}),
   });
   const listening = await listen(app, settings.host, settings.port);
@@ -89,6 +94,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     port: listening.port,
     url,
     traffic,
+    calibration,
     close: (graceMs = settings.shutdownGraceMs) =>
       listening.close(graceMs, () => {
         inFlight.stopAll('Parley is shutting down; retry the request once it is back.');

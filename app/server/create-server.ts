@@ -11,6 +11,7 @@ import { UPSTREAM_KEY_ENV } from '../config/load-settings.ts';
 import type { Logger } from '../log.ts';
 import { upstreamAdapter } from '../upstream/adapters.ts';
 import { displayBaseUrl } from '../upstream/client.ts';
+import type { Calibration } from '../upstream/calibration.ts';
 import type { RoutingTable } from '../upstream/routing.ts';
 import { errorHandler, notFound } from './fallback-handlers.ts';
 import { authGuard, hostGuard, originGuard } from './guards.ts';
@@ -41,6 +42,8 @@ export interface ServerDeps {
   readonly inFlight: InFlightStreams;
   /** Where exchanges are recorded for the inspector. */
   readonly traffic?: TrafficBus;
+  /** Local token counts against the upstream's, per model. */
+  readonly calibration?: Calibration;
 }
 
 export function createServer(deps: ServerDeps): Express {
@@ -72,6 +75,8 @@ export function createServer(deps: ServerDeps): Express {
         baseUrl: displayBaseUrl(settings.baseUrl),
         keyConfigured: deps.upstreamKeyConfigured,
       },
+      // How far local token counts are from what the upstream reported, per model.
+      tokenCounting: deps.calibration?.figures() ?? {},
     });
   });
 
@@ -95,6 +100,7 @@ export function createServer(deps: ServerDeps): Express {
     logger,
     inFlight: deps.inFlight,
     traffic: deps.traffic,
+    calibration: deps.calibration,
   };
   app.post('/v1/messages', messagesRoute(routeDeps, { alwaysStream: false }));
   app.post('/v1/messages/stream', messagesRoute(routeDeps, { alwaysStream: true }));

@@ -20,6 +20,8 @@ import type { UpstreamAdapter } from '../upstream/adapters.ts';
 import type { ModelCapabilities } from '../upstream/capabilities.ts';
 import { displayBaseUrl } from '../upstream/client.ts';
 import { routeModel, type RoutingTable } from '../upstream/routing.ts';
+import type { AnthropicUsage } from '../protocol/anthropic-wire.ts';
+import type { Calibration } from '../upstream/calibration.ts';
 import { countRequestTokens } from '../upstream/token-count.ts';
 import { isClientAbort, toUpstreamFailure } from '../upstream/upstream-failure.ts';
 import type { InFlightStreams } from './in-flight.ts';
@@ -35,6 +37,8 @@ export interface MessagesRouteDeps {
   readonly inFlight: InFlightStreams;
   /** Where exchanges are recorded; without one nothing is. */
   readonly traffic?: TrafficBus | undefined;
+  /** Where local token counts are compared with the upstream's. */
+  readonly calibration?: Calibration | undefined;
 }
 
 interface Exchange {
@@ -149,7 +153,9 @@ async function answerOnce(
     const response = await deps.upstream.createOnce(exchange.translated.body, exchange.signal);
     recorder.emit({ type: 'upstream.event-received', data: asJson(response) });
     const message = deps.upstream.toMessage(response, exchange.answer);
-    recorder.clientMessage(message, deps.upstream.usageMissing(response));
+    const usageMissing = deps.upstream.usageMissing(response);
+    recorder.clientMessage(message, usageMissing);
+    if (!usageMissing) calibrate(exchange, deps, message.usage);
     recorder.finished(200, message.stop_reason);
     logDetail(res, exchange, message.stop_reason ?? '');
     res.json(message);
@@ -211,7 +217,8 @@ async function stream(exchange: Exchange, res: Response, deps: MessagesRouteDeps
   } finally {
     forget();
     upstreamStream.controller.abort();
-    const { error, stopReason } = translator.outcome;
+    const { error, stopReason, usage, usageEstimated } = translator.outcome;
+    if (usage && !usageEstimated) calibrate(exchange, deps, usage);
     if (error) recorder.failed(200, error.type, error.message, null);
     else if (stopReason) recorder.finished(200, stopReason);
     else recorder.failed(200, 'client_gone', 'The client closed the connection mid-stream.', null);
@@ -236,6 +243,21 @@ function preflightTokens(body: object, model: string, capabilities: ModelCapabil
     );
   }
   return counted;
+}
+
+/** Compares the local count with the upstream's, after the response: never on the hot path. */
+function calibrate(exchange: Exchange, deps: MessagesRouteDeps, usage: AnthropicUsage): void {
+  const calibration = deps.calibration;
+  if (!calibration) return;
+  const reported =
+    usage.input_tokens + usage.cache_read_input_tokens + usage.cache_creation_input_tokens;
+  setImmediate(() => {
+    calibration.record(
+      exchange.upstreamModel,
+      countRequestTokens(exchange.translated.body, exchange.upstreamModel),
+      reported,
+    );
+  });
 }
 
 /** What the request log line says about this exchange (written when the response ends). */

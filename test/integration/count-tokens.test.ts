@@ -141,3 +141,30 @@ describe('pre-flight', () => {
     expect(message.content).toEqual([{ type: 'text', text: 'read it' }]);
   });
 });
+
+describe('calibration', () => {
+  it('compares each request’s local count with the input the upstream reported', async () => {
+    const { proxy, mock, client } = await startTestProxy();
+    mock.enqueue(
+      { output: [{ type: 'text', text: 'a' }], usage: { input: 1000, cached: 400, output: 5 } },
+      { output: [{ type: 'text', text: 'b' }], usage: { input: 30, output: 5 } },
+    );
+    await client().messages.create({ model: 'claude-opus-4-8', max_tokens: 100, messages });
+    await client()
+      .messages.stream({ model: 'claude-opus-4-8', max_tokens: 100, messages })
+      .finalMessage();
+    await new Promise((resolve) => setImmediate(resolve));
+    const counted = expectedCount({ model: 'claude-opus-4-8', messages });
+    expect(proxy.calibration.figures()['gpt-5.1']).toEqual({
+      samples: 2,
+      meanRelativeError: ((counted - 1000) / 1000 + (counted - 30) / 30) / 2,
+      meanAbsoluteRelativeError:
+        (Math.abs(counted - 1000) / 1000 + Math.abs(counted - 30) / 30) / 2,
+      lastCounted: counted,
+      lastReported: 30,
+    });
+    expect((await rawRequest(`${proxy.url}/health`)).json).toMatchObject({
+      tokenCounting: { 'gpt-5.1': { samples: 2 } },
+    });
+  });
+});

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ProxyHandle } from '../../app/index.ts';
+import { Calibration } from '../../app/upstream/calibration.ts';
 import { ProxyController, type ProxyStatus } from '../../main/proxy-controller.ts';
 
 /** A fake proxy that counts how often it was started and closed. */
@@ -18,6 +19,7 @@ function fakeProxies(failures: string[] = []) {
       port: 8400 + id,
       url: `http://127.0.0.1:${8400 + id}`,
       traffic: undefined,
+      calibration: new Calibration(),
       close: async () => {
         await Promise.resolve();
         log.push(`close ${id}`);
