@@ -4,20 +4,13 @@
  * text cut at stop sequences, refusals, tool calls (a `parallel` wrapper unwrapped, invalid
  * arguments an error), the ending from finish_reason with tool use winning (T7), usage.
  */
-import { AnthropicError } from '../protocol/anthropic-errors.ts';
 import type { AnthropicContentBlock, AnthropicMessage } from '../protocol/anthropic-wire.ts';
-import { toolUseIdFor, type AnswerContext } from './answer-context.ts';
+import type { AnswerContext } from './answer-context.ts';
 import { asArray, asRecord } from './from-responses.ts';
 import { encodeReasoningSignature } from './reasoning-signature.ts';
 import { stopReason } from './stop-reason.ts';
 import { cutAtStopSequence } from './stop-sequences.ts';
-import {
-  clientToolName,
-  invalidArgumentsMessage,
-  isParallelWrapper,
-  parseToolArguments,
-  unwrapParallelCall,
-} from './tools.ts';
+import { toolUseBlocks } from './tool-use-blocks.ts';
 import { fromChatUsage, toAnthropicUsage, zeroUsage } from './usage.ts';
 
 export function toAnthropicMessageFromChat(
@@ -52,7 +45,15 @@ export function toAnthropicMessageFromChat(
 
   const calls = stopSequence === null ? asArray(message['tool_calls']).map(asRecord) : [];
   const usedIds = new Set<string>();
-  for (const call of calls) content.push(...toolUseBlocks(call, ctx, usedIds));
+  for (const call of calls) {
+    const fn = asRecord(call['function']);
+    const upstreamCall = {
+      callId: call['id'],
+      name: stringOf(fn['name']),
+      arguments: stringOf(fn['arguments']),
+    };
+    content.push(...toolUseBlocks(upstreamCall, ctx, usedIds));
+  }
 
   const finish = stringOf(choice['finish_reason']);
   const usage = fromChatUsage(body['usage']);
@@ -99,35 +100,6 @@ export function thinkingPartText(part: Record<string, unknown>): string {
   return asArray(inner)
     .map((piece) => stringOf(asRecord(piece)['text']))
     .join('');
-}
-
-function toolUseBlocks(
-  call: Record<string, unknown>,
-  ctx: AnswerContext,
-  usedIds: Set<string>,
-): AnthropicContentBlock[] {
-  const fn = asRecord(call['function']);
-  const upstreamName = stringOf(fn['name']);
-  const raw = stringOf(fn['arguments']);
-  if (isParallelWrapper(upstreamName, ctx.declaredToolNames)) {
-    const unwrapped = unwrapParallelCall(raw);
-    if (!unwrapped) throw new AnthropicError('api_error', invalidArgumentsMessage(upstreamName));
-    return unwrapped.map((inner) => ({
-      type: 'tool_use',
-      id: ctx.newToolUseId(),
-      name: clientToolName(inner.name, ctx.toolNames),
-      input: inner.input,
-    }));
-  }
-  const name = clientToolName(upstreamName, ctx.toolNames);
-  return [
-    {
-      type: 'tool_use',
-      id: toolUseIdFor(call['id'], ctx, usedIds),
-      name,
-      input: parseToolArguments(raw, name),
-    },
-  ];
 }
 
 export function stringOf(value: unknown): string {

@@ -6,18 +6,12 @@
  */
 import { AnthropicError } from '../protocol/anthropic-errors.ts';
 import type { AnthropicContentBlock, AnthropicMessage } from '../protocol/anthropic-wire.ts';
-import { toolUseIdFor, type AnswerContext } from './answer-context.ts';
+import type { AnswerContext } from './answer-context.ts';
 import { streamErrorType } from './errors.ts';
 import { encodeReasoningSignature } from './reasoning-signature.ts';
 import { cutAtStopSequence } from './stop-sequences.ts';
 import { stopReason } from './stop-reason.ts';
-import {
-  clientToolName,
-  invalidArgumentsMessage,
-  isParallelWrapper,
-  parseToolArguments,
-  unwrapParallelCall,
-} from './tools.ts';
+import { toolUseBlocks } from './tool-use-blocks.ts';
 import { fromResponsesUsage, toAnthropicUsage, zeroUsage } from './usage.ts';
 
 type Json = Record<string, unknown>;
@@ -57,7 +51,16 @@ export function toAnthropicMessage(response: unknown, ctx: AnswerContext): Anthr
         }
         break;
       case 'function_call':
-        content.push(...toolUseBlocks(item, ctx));
+        content.push(
+          ...toolUseBlocks(
+            {
+              callId: item['call_id'],
+              name: typeof item['name'] === 'string' ? item['name'] : '',
+              arguments: typeof item['arguments'] === 'string' ? item['arguments'] : '',
+            },
+            ctx,
+          ),
+        );
         toolUsed = true;
         break;
       default:
@@ -108,30 +111,6 @@ export function summaryTexts(item: Json): string[] {
     const text = asRecord(part)['text'];
     return typeof text === 'string' ? [text] : [];
   });
-}
-
-function toolUseBlocks(item: Json, ctx: AnswerContext): AnthropicContentBlock[] {
-  const upstreamName = typeof item['name'] === 'string' ? item['name'] : '';
-  const raw = typeof item['arguments'] === 'string' ? item['arguments'] : '';
-  if (isParallelWrapper(upstreamName, ctx.declaredToolNames)) {
-    const unwrapped = unwrapParallelCall(raw);
-    if (!unwrapped) throw new AnthropicError('api_error', invalidArgumentsMessage(upstreamName));
-    return unwrapped.map((call) => ({
-      type: 'tool_use',
-      id: ctx.newToolUseId(),
-      name: clientToolName(call.name, ctx.toolNames),
-      input: call.input,
-    }));
-  }
-  const name = clientToolName(upstreamName, ctx.toolNames);
-  return [
-    {
-      type: 'tool_use',
-      id: toolUseIdFor(item['call_id'], ctx),
-      name,
-      input: parseToolArguments(raw, name),
-    },
-  ];
 }
 
 export function asRecord(value: unknown): Json {

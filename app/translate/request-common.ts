@@ -75,3 +75,23 @@ export function textOf(blocks: readonly Block[], where: string, notes: string[])
     })
     .join('\n\n');
 }
+
+/** temperature/top_p where the model takes them (T9); top_k never, neither OpenAI API has it. */
+export function samplingFields(
+  request: MessagesRequest,
+  caps: ModelCapabilities,
+  model: string,
+  notes: string[],
+): { temperature?: number; top_p?: number } {
+  if (request.top_k !== undefined) notes.push('dropped top_k: OpenAI has no equivalent');
+  if (!caps.acceptsSampling) {
+    if (request.temperature !== undefined || request.top_p !== undefined) {
+      notes.push(`dropped temperature/top_p: ${model} is a reasoning model and rejects them`);
+    }
+    return {};
+  }
+  return {
+    ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+    ...(request.top_p === undefined ? {} : { top_p: request.top_p }),
+  };
+}

@@ -33,6 +33,7 @@ import {
   blocksOf,
   clampOutputTokens,
   requestToolNames,
+  samplingFields,
   systemText,
   textOf,
   type Block,
@@ -111,15 +112,7 @@ export function toResponsesRequest(
     }
   }
 
-  if (caps.acceptsSampling) {
-    if (request.temperature !== undefined) body.temperature = request.temperature;
-    if (request.top_p !== undefined) body.top_p = request.top_p;
-  } else if (request.temperature !== undefined || request.top_p !== undefined) {
-    notes.push(
-      `dropped temperature/top_p: ${ctx.upstreamModel} is a reasoning model and rejects them`,
-    );
-  }
-  if (request.top_k !== undefined) notes.push('dropped top_k: OpenAI has no equivalent');
+  Object.assign(body, samplingFields(request, caps, ctx.upstreamModel, notes));
 
   const effort = effortFor(request, caps);
   if (effort !== undefined) {
