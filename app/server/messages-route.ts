@@ -103,8 +103,7 @@ function prepare(
     return undefined;
   }
   const request = validation.value;
-  const { upstreamModel } = routed;
-  const { capabilities } = routed;
+  const { upstreamModel, capabilities } = routed;
   let translated: TranslatedRequest<object>;
   let promptTokens: number;
   try {
