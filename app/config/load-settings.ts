@@ -112,7 +112,7 @@ export async function loadSettings(input: LoadSettingsInput = {}): Promise<Loade
   }
   if (!isLoopbackHost(merged.host)) {
     warnings.push(
-      `binding ${merged.host}: Parley is reachable from other machines; every client needs the proxy key`,
+      `binding ${merged.host}: Parley is reachable from other machines; every client needs the proxy key, and the names clients use for this machine go in allowedHosts`,
     );
   }
 

@@ -58,7 +58,13 @@ export function createServer(deps: ServerDeps): Express {
     next();
   });
   app.use(requestLog(logger));
-  app.use(hostGuard({ boundHost: settings.host, allowedHosts: settings.allowedHosts }));
+  app.use(
+    hostGuard({
+      boundHost: settings.host,
+      allowedHosts: settings.allowedHosts,
+      boundPort: () => Number(new URL(deps.publicUrl()).port || 80),
+    }),
+  );
   app.use(originGuard());
 
   // Claude Code sends HEAD / at every start, without a key; answer it cheaply.

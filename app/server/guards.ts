@@ -12,21 +12,31 @@ export interface HostGuardOptions {
   /** The address the server is bound to; a non-loopback bind may be named in Host. */
   readonly boundHost: string;
   readonly allowedHosts: readonly string[];
+  /** The port the server listens on (known once listening, for port 0). */
+  readonly boundPort: () => number;
 }
 
-/** Refuses a Host header that names anything but this machine (DNS rebinding). */
-export function hostGuard({ boundHost, allowedHosts }: HostGuardOptions): RequestHandler {
+/**
+ * Refuses a Host header that names anything but this machine on Parley's own port (DNS
+ * rebinding: a foreign name that resolves to 127.0.0.1 still carries that foreign name).
+ */
+export function hostGuard({
+  boundHost,
+  allowedHosts,
+  boundPort,
+}: HostGuardOptions): RequestHandler {
   const allowed = new Set([boundHost, ...allowedHosts].map((name) => name.toLowerCase()));
   return (req, res, next) => {
-    const hostname = hostnameOf(req.headers.host);
-    if (hostname !== undefined && (isLoopbackHost(hostname) || allowed.has(hostname))) {
+    const host = parseHost(req.headers.host);
+    const nameOk = host !== undefined && (isLoopbackHost(host.name) || allowed.has(host.name));
+    if (nameOk && host.port === boundPort()) {
       next();
       return;
     }
     sendError(
       res,
       'permission_error',
-      `Host "${req.headers.host ?? ''}" is not allowed: Parley answers only requests addressed to this machine (localhost or 127.0.0.1). Add the name to "allowedHosts" in the settings if you really mean it.`,
+      `Host "${req.headers.host ?? ''}" is not allowed: Parley answers only requests addressed to this machine (localhost or 127.0.0.1) on its port ${boundPort()}. Add the name to "allowedHosts" in the settings if you really mean it.`,
     );
   };
 }
@@ -99,8 +109,13 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
 }
 
-function hostnameOf(hostHeader: string | undefined): string | undefined {
+/** The name and port a Host header names (no port means 80, as for any http URL). */
+function parseHost(hostHeader: string | undefined): { name: string; port: number } | undefined {
   if (hostHeader === undefined || hostHeader === '') return undefined;
   if (!URL.canParse(`http://${hostHeader}`)) return undefined;
-  return new URL(`http://${hostHeader}`).hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  const url = new URL(`http://${hostHeader}`);
+  return {
+    name: url.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase(),
+    port: url.port === '' ? 80 : Number(url.port),
+  };
 }

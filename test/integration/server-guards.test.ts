@@ -157,10 +157,21 @@ describe('Host and Origin guards', () => {
     expect(response.status).toBe(200);
   });
 
+  it('refuses a loopback Host naming another port, or none', async () => {
+    const { proxy } = await startTestProxy();
+    for (const host of [`127.0.0.1:${proxy.port + 1}`, 'localhost']) {
+      const response = await rawRequest(`${proxy.url}/health`, { headers: { host } });
+      expect(response.status).toBe(403);
+      expect((response.json as { error: { message: string } }).error.message).toContain(
+        `on its port ${proxy.port}`,
+      );
+    }
+  });
+
   it('accepts a Host the user allowed in settings', async () => {
     const { proxy } = await startTestProxy({ file: { allowedHosts: ['devbox.lan'] } });
     const response = await rawRequest(`${proxy.url}/health`, {
-      headers: { host: 'devbox.lan:8419' },
+      headers: { host: `devbox.lan:${proxy.port}` },
     });
     expect(response.status).toBe(200);
   });
