@@ -39,8 +39,10 @@ export const settingsFields = {
   provider: z.string().trim().min(1, 'must not be empty'),
   logLevel: z.enum(LOG_LEVELS, { error: `must be one of: ${LOG_LEVELS.join(', ')}` }),
   requireAuth: z.boolean(),
-  /** Upstream request timeout (the SDK's `timeout`): generous, reasoning models think for minutes. */
+  /** Until the upstream answers (the SDK's `timeout`): generous, reasoning models think for minutes. */
   upstreamTimeoutMs: milliseconds,
+  /** Longest silence between two upstream stream events before the stream is ended. */
+  upstreamIdleTimeoutMs: milliseconds,
   /** How many times the SDK retries a failed upstream call before any byte reached the client. */
   upstreamMaxRetries: z.coerce.number().int().min(0).max(10),
   /** A `ping` event after this much silence on a stream (reasoning can be silent for minutes). */
@@ -106,6 +108,7 @@ export const defaultSettings: Omit<Settings, 'proxyKey'> = {
   logLevel: 'info',
   requireAuth: true,
   upstreamTimeoutMs: 600_000,
+  upstreamIdleTimeoutMs: 300_000,
   upstreamMaxRetries: 2,
   pingIntervalMs: 10_000,
   shutdownGraceMs: 5_000,

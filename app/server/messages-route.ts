@@ -30,7 +30,7 @@ import { sha256Hex } from './sha256.ts';
 import { SseWriter } from './sse-writer.ts';
 
 export interface MessagesRouteDeps {
-  readonly settings: Pick<Settings, 'baseUrl' | 'pingIntervalMs'>;
+  readonly settings: Pick<Settings, 'baseUrl' | 'pingIntervalMs' | 'upstreamIdleTimeoutMs'>;
   readonly routing: RoutingTable;
   readonly upstream: UpstreamAdapter;
   readonly logger: Logger;
@@ -201,19 +201,33 @@ async function stream(exchange: Exchange, res: Response, deps: MessagesRouteDeps
     writer.end();
     upstreamStream.controller.abort();
   });
+  // An upstream that goes silent mid-stream is cut after the idle timeout (the SDK has none).
+  const idle = new AbortController();
+  const idleMs = deps.settings.upstreamIdleTimeoutMs;
+  const watchdog = setTimeout(() => {
+    idle.abort();
+    upstreamStream.controller.abort();
+  }, idleMs);
   try {
     for await (const event of upstreamStream) {
+      watchdog.refresh();
       recorder.emit({ type: 'upstream.event-received', data: asJson(event) });
       send(translator.onEvent(event));
       if (translator.finished) break; // a stop sequence or an error: stop the upstream too
     }
-    send(translator.onEnd());
+    // An aborted stream ends quietly: say why, unless it was the client that left.
+    if (idle.signal.aborted) {
+      const seconds = idleMs / 1000;
+      const message = `The upstream sent nothing for ${seconds} s (setting "upstreamIdleTimeoutMs").`;
+      send(translator.fail('timeout_error', message));
+    } else if (!exchange.signal.aborted) send(translator.onEnd());
   } catch (error) {
     if (!isClientAbort(error)) {
       const failure = anthropicErrorOf(error, exchange, deps);
       send(translator.fail(failure.type, failure.message));
     }
   } finally {
+    clearTimeout(watchdog);
     forget();
     upstreamStream.controller.abort();
     const { error, stopReason, usage, usageEstimated } = translator.outcome;

@@ -379,3 +379,97 @@ describe.each(['responses', 'chat'] as const)('through the %s API', (api) => {
     });
   });
 });
+
+describe('upstream timeouts', () => {
+  const startProxy = useTestProxies();
+  const body = {
+    model: 'claude-opus-4-8',
+    max_tokens: 100,
+    messages: [{ role: 'user' as const, content: 'hi' }],
+  };
+
+  it('answers an upstream that never answers with 504 timeout_error', async () => {
+    const { mock, client } = await startProxy({ file: { upstreamTimeoutMs: 200 } });
+    mock.enqueue({ fault: { kind: 'hang' } });
+    const failure = await client()
+      .messages.create(body)
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(Anthropic.APIError);
+    expect((failure as InstanceType<typeof Anthropic.APIError>).status).toBe(504);
+    expect((failure as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({
+      error: { type: 'timeout_error' },
+    });
+  });
+
+  it('ends a stream whose upstream goes silent with a timeout_error event and aborts the upstream', async () => {
+    const { mock, proxy } = await startProxy({
+      file: { upstreamIdleTimeoutMs: 150, pingIntervalMs: 50 },
+    });
+    mock.enqueue({
+      output: [{ type: 'text', text: 'stalls here for good' }],
+      fault: { kind: 'hang', afterEvents: 6 },
+    });
+    const { frames } = await postForSse(`${proxy.url}/v1/messages`, { ...body, stream: true });
+    expect(lifecycleViolations(frames)).toEqual([]);
+    expect(frames.at(-1)).toMatchObject({
+      event: 'error',
+      data: {
+        error: { type: 'timeout_error', message: expect.stringContaining('upstreamIdleTimeoutMs') },
+      },
+    });
+    await mock.waitForAborts(1);
+  });
+
+  it('keeps a slow but living stream open past the idle timeout', async () => {
+    const { mock, proxy } = await startProxy({ file: { upstreamIdleTimeoutMs: 150 } });
+    mock.enqueue({
+      output: [{ type: 'text', text: 'slow but steady, one piece at a time' }],
+      deltaSize: 4,
+      delayMs: 60,
+    });
+    const { frames } = await postForSse(`${proxy.url}/v1/messages`, { ...body, stream: true });
+    expect(frames.at(-1)?.event).toBe('message_stop');
+  });
+});
+
+describe('retries', () => {
+  const startProxy = useTestProxies();
+  const body = {
+    model: 'claude-opus-4-8',
+    max_tokens: 100,
+    messages: [{ role: 'user' as const, content: 'hi' }],
+  };
+  const error = (status: number) => ({
+    kind: 'http-error' as const,
+    status,
+    body: { error: { message: `status ${status}`, type: 'server_error', param: null, code: null } },
+    headers: { 'retry-after-ms': '10' },
+  });
+
+  it('retries a 429, 5xx or lost connection before anything reached the client', async () => {
+    const { mock, client } = await startProxy({ file: { upstreamMaxRetries: 3 } });
+    mock.enqueue(
+      { fault: error(429) },
+      { fault: error(503) },
+      { fault: { kind: 'reset', afterEvents: 0 } },
+      { output: [{ type: 'text', text: 'third time lucky' }] },
+    );
+    const message = await client().messages.create(body);
+    expect(message.content).toEqual([{ type: 'text', text: 'third time lucky' }]);
+    expect(mock.requests).toHaveLength(4);
+  });
+
+  it('never retries 400, 401, 403 or 404', async () => {
+    for (const status of [400, 401, 403, 404]) {
+      const { mock, client } = await startProxy({ file: { upstreamMaxRetries: 3 } });
+      mock.enqueue(
+        { fault: error(status) },
+        { output: [{ type: 'text', text: 'must not be reached' }] },
+      );
+      await client()
+        .messages.create(body)
+        .catch(() => undefined);
+      expect(mock.requests, `status ${status}`).toHaveLength(1);
+    }
+  });
+});

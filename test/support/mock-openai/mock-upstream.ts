@@ -161,6 +161,11 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
             includeUsage:
               isRecord(body['stream_options']) && body['stream_options']['include_usage'] === true,
           };
+    if (body['stream'] !== true && turn.fault?.kind === 'reset') {
+      // Without streaming there is nothing to send first: the connection just drops.
+      res.socket?.resetAndDestroy();
+      return;
+    }
     if (body['stream'] !== true) {
       sendJson(
         res,
