@@ -36,6 +36,8 @@ export interface MockUpstream {
   enqueue(...turns: ScriptedTurn[]): void;
   /** Turns queued but not yet taken. */
   pending(): number;
+  /** The turn answered when none is queued (by default there is none: a loud 500). */
+  setDefaultTurn(turn: ScriptedTurn | undefined): void;
   /** The models GET /v1/models lists; a fault instead makes it fail. */
   setModels(models: readonly string[] | { status: number; body: unknown }): void;
   /** Resolves once `count` responses were closed by the client before they ended. */
@@ -58,6 +60,7 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
   const ids = new IdSource();
+  let defaultTurn: ScriptedTurn | undefined;
   let aborts = 0;
   const abortWaiters: { count: number; resolve: () => void }[] = [];
   const countAbort = (): void => {
@@ -132,7 +135,7 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
       );
       return;
     }
-    const turn = queue.shift();
+    const turn = queue.shift() ?? defaultTurn;
     if (!turn) {
       sendJson(res, 500, openAiError('mock upstream: no scripted turn left', 'server_error'), {
         'x-should-retry': 'false',
@@ -185,6 +188,9 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
     requests,
     enqueue: (...turns) => queue.push(...turns),
     pending: () => queue.length,
+    setDefaultTurn: (turn) => {
+      defaultTurn = turn;
+    },
     setModels: (next) => {
       models = next;
     },
