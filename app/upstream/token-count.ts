@@ -6,8 +6,27 @@
  * tool definitions are counted as the JSON schema they are sent as. PDFs are not counted yet.
  * A first version: calibration against the usage the upstream reports comes with its issue.
  */
-import { countTokens as countCl100k } from 'gpt-tokenizer/encoding/cl100k_base';
-import { countTokens as countO200k } from 'gpt-tokenizer/encoding/o200k_base';
+import { createRequire } from 'node:module';
+
+type Counter = (text: string) => number;
+
+/**
+ * Encodings load on first use: o200k_base alone adds about 70 MB to the process, which a run
+ * that never counts (no /context, nothing near the context window) need not carry.
+ */
+const load = createRequire(import.meta.url);
+const loaded = new Map<string, Counter>();
+function encoding(name: 'o200k_base' | 'cl100k_base'): Counter {
+  let counter = loaded.get(name);
+  if (!counter) {
+    const module = load(`gpt-tokenizer/encoding/${name}`) as { countTokens: Counter };
+    counter = (text) => module.countTokens(text);
+    loaded.set(name, counter);
+  }
+  return counter;
+}
+const countO200k: Counter = (text) => encoding('o200k_base')(text);
+const countCl100k: Counter = (text) => encoding('cl100k_base')(text);
 
 /** Framing tokens per message or item (role and separators), as OpenAI's own guidance counts. */
 const PER_MESSAGE = 4;
@@ -17,7 +36,7 @@ const PER_REQUEST = 3;
 export const IMAGE_TOKENS_ESTIMATE = 765;
 
 /** Which encoding a model uses: o200k_base for the GPT-4o generation on, cl100k_base before. */
-export function tokenCounterFor(model: string): (text: string) => number {
+export function tokenCounterFor(model: string): Counter {
   return /^(gpt-3\.5|gpt-4(?!o|\.\d)|text-embedding)/.test(model) ? countCl100k : countO200k;
 }
 

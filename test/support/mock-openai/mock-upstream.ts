@@ -37,7 +37,9 @@ export interface MockUpstream {
   /** Turns queued but not yet taken. */
   pending(): number;
   /** The turn answered when none is queued (by default there is none: a loud 500). */
-  setDefaultTurn(turn: ScriptedTurn | undefined): void;
+  setDefaultTurn(
+    turn: ScriptedTurn | ((body: Record<string, unknown>) => ScriptedTurn) | undefined,
+  ): void;
   /** The models GET /v1/models lists; a fault instead makes it fail. */
   setModels(models: readonly string[] | { status: number; body: unknown }): void;
   /** Resolves once `count` responses were closed by the client before they ended. */
@@ -60,7 +62,7 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
   const ids = new IdSource();
-  let defaultTurn: ScriptedTurn | undefined;
+  let defaultTurn: ScriptedTurn | ((body: Record<string, unknown>) => ScriptedTurn) | undefined;
   let aborts = 0;
   const abortWaiters: { count: number; resolve: () => void }[] = [];
   const countAbort = (): void => {
@@ -135,7 +137,8 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
       );
       return;
     }
-    const turn = queue.shift() ?? defaultTurn;
+    const turn =
+      queue.shift() ?? (typeof defaultTurn === 'function' ? defaultTurn(body) : defaultTurn);
     if (!turn) {
       sendJson(res, 500, openAiError('mock upstream: no scripted turn left', 'server_error'), {
         'x-should-retry': 'false',

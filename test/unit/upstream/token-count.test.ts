@@ -78,10 +78,16 @@ describe('countRequestTokens', () => {
 });
 
 describe('tokenCounterFor', () => {
+  // A text whose token counts differ between the two encodings, so the choice shows.
+  const text = 'Ünïcödé 日本語のテキスト — 🚀 refactor(parser): handle CRLF';
+
   it('uses o200k_base from the GPT-4o generation on and cl100k_base before it', () => {
-    for (const model of ['gpt-5.1', 'gpt-4o-mini', 'gpt-4.1', 'o3', 'some-local-model'])
-      expect(tokenCounterFor(model)).toBe(o200k);
-    for (const model of ['gpt-4', 'gpt-4-turbo', 'gpt-3.5-turbo'])
-      expect(tokenCounterFor(model)).toBe(cl100k);
+    expect(o200k(text)).not.toBe(cl100k(text));
+    for (const model of ['gpt-5.1', 'gpt-4o-mini', 'gpt-4.1', 'o3', 'some-local-model']) {
+      expect(tokenCounterFor(model)(text), model).toBe(o200k(text));
+    }
+    for (const model of ['gpt-4', 'gpt-4-turbo', 'gpt-3.5-turbo']) {
+      expect(tokenCounterFor(model)(text), model).toBe(cl100k(text));
+    }
   });
 });
