@@ -22,9 +22,9 @@ import { displayBaseUrl } from '../upstream/client.ts';
 import { routeModel, type RoutingTable } from '../upstream/routing.ts';
 import type { AnthropicUsage } from '../protocol/anthropic-wire.ts';
 import type { Calibration } from '../upstream/calibration.ts';
-import { countRequestTokens } from '../upstream/token-count.ts';
 import { isClientAbort, toUpstreamFailure } from '../upstream/upstream-failure.ts';
 import type { InFlightStreams } from './in-flight.ts';
+import { calibrateLater, preflightTokens } from './prompt-size.ts';
 import { sendError } from './send-error.ts';
 import { sha256Hex } from './sha256.ts';
 import { SseWriter } from './sse-writer.ts';
@@ -240,37 +240,10 @@ async function stream(exchange: Exchange, res: Response, deps: MessagesRouteDeps
   }
 }
 
-/**
- * The prompt's size, and the pre-flight check: a prompt over the model's context window is
- * answered at once with the 400 Claude Code compacts on, because some servers silently truncate
- * instead of failing. The tokenizer runs only when a cheap estimate comes near the window.
- */
-function preflightTokens(body: object, model: string, capabilities: ModelCapabilities): number {
-  const estimate = Math.ceil(JSON.stringify(body).length / 4);
-  if (estimate < capabilities.contextWindow / 2) return estimate;
-  const counted = countRequestTokens(body, model);
-  if (counted > capabilities.contextWindow) {
-    throw new AnthropicError(
-      'invalid_request_error',
-      `prompt is too long: ${counted} tokens > ${capabilities.contextWindow} maximum`,
-    );
-  }
-  return counted;
-}
-
-/** Compares the local count with the upstream's, after the response: never on the hot path. */
+/** Compares the local count with the upstream's report, off the hot path. */
 function calibrate(exchange: Exchange, deps: MessagesRouteDeps, usage: AnthropicUsage): void {
-  const calibration = deps.calibration;
-  if (!calibration) return;
-  const reported =
-    usage.input_tokens + usage.cache_read_input_tokens + usage.cache_creation_input_tokens;
-  setImmediate(() => {
-    calibration.record(
-      exchange.upstreamModel,
-      countRequestTokens(exchange.translated.body, exchange.upstreamModel),
-      reported,
-    );
-  });
+  if (deps.calibration)
+    calibrateLater(deps.calibration, exchange.upstreamModel, exchange.translated.body, usage);
 }
 
 /** What the request log line says about this exchange (written when the response ends). */
