@@ -19,6 +19,7 @@ import { ChatStreamTranslator } from '../../../app/translate/from-chat-stream.ts
 import { toAnthropicMessageFromChat } from '../../../app/translate/from-chat.ts';
 import { lifecycleViolations } from '../../../app/translate/lifecycle.ts';
 import { decodeReasoningSignature } from '../../../app/translate/reasoning-signature.ts';
+import { randomChunks, singleBytes } from '../../support/chunkings.ts';
 import { sharedFixturesAvailable, sharedFixturesDir } from '../../support/shared-fixtures.ts';
 import { parseSse, SseReader, type SseEvent } from '../../support/sse-reader.ts';
 
@@ -476,32 +477,6 @@ describe.skipIf(!available).each(streams)('stream %s', (file) => {
     expectAnswered(translateChunksOf(cut), streamAnswer(cut));
   });
 });
-
-/** mulberry32: a tiny seeded PRNG, so a failing chunking can be replayed. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function* randomChunks(bytes: Uint8Array, seed: number): Generator<Uint8Array> {
-  const random = mulberry32(seed);
-  for (let at = 0; at < bytes.length;) {
-    // Mostly small pieces (mid-line, mid-character), sometimes several chunks at once.
-    const size = random() < 0.8 ? 1 + Math.floor(random() * 16) : 1 + Math.floor(random() * 4096);
-    yield bytes.subarray(at, at + size);
-    at += size;
-  }
-}
-
-function* singleBytes(bytes: Uint8Array): Generator<Uint8Array> {
-  for (let at = 0; at < bytes.length; at++) yield bytes.subarray(at, at + 1);
-}
 
 /** [start, end) of each SSE frame: a frame ends just after its blank line. */
 function frameRanges(bytes: Uint8Array): [number, number][] {
