@@ -14,21 +14,29 @@ export interface TrafficBusOptions {
   readonly maxExchanges?: number;
   /** Events kept per exchange; a long stream keeps its start and its end. */
   readonly maxEventsPerExchange?: number;
+  /** Rough bytes kept in all: the oldest exchanges go first when over (request bodies are big). */
+  readonly maxBytes?: number;
 }
+
+/** What a small event is counted as; bodies are measured. */
+const SMALL_EVENT_BYTES = 512;
 
 export type TrafficListener = (event: TrafficEvent) => void;
 
 export class TrafficBus {
   readonly #listeners = new Set<TrafficListener>();
-  readonly #store = new Map<string, TrafficEvent[]>();
+  readonly #store = new Map<string, { events: TrafficEvent[]; bytes: number }>();
   readonly #maxExchanges: number;
   readonly #maxEvents: number;
+  readonly #maxBytes: number;
+  #bytes = 0;
   readonly #redactValue: <T extends JsonValue>(value: T) => T;
   #dropped = 0;
 
   constructor(options: TrafficBusOptions) {
     this.#maxExchanges = options.maxExchanges ?? 1_000;
     this.#maxEvents = options.maxEventsPerExchange ?? 2_000;
+    this.#maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
     this.#redactValue = valueRedactor(options.secrets);
   }
 
@@ -56,22 +64,36 @@ export class TrafficBus {
 
   /** The stored events of the kept exchanges, oldest exchange first. */
   recent(): TrafficEvent[] {
-    return [...this.#store.values()].flat();
+    return [...this.#store.values()].flatMap((exchange) => exchange.events);
+  }
+
+  /** Rough bytes the store holds now. */
+  get storedBytes(): number {
+    return this.#bytes;
   }
 
   #keep(event: TrafficEvent): void {
-    let events = this.#store.get(event.exchangeId);
-    if (!events) {
-      events = [];
-      this.#store.set(event.exchangeId, events);
-      if (this.#store.size > this.#maxExchanges) {
-        const oldest = this.#store.keys().next().value;
-        if (oldest !== undefined) this.#store.delete(oldest);
-      }
+    let exchange = this.#store.get(event.exchangeId);
+    if (!exchange) {
+      exchange = { events: [], bytes: 0 };
+      this.#store.set(event.exchangeId, exchange);
     }
     const isFinal = event.type === 'exchange.finished' || event.type === 'exchange.failed';
-    if (events.length < this.#maxEvents || isFinal) events.push(event);
-    else this.#dropped += 1;
+    if (exchange.events.length >= this.#maxEvents && !isFinal) {
+      this.#dropped += 1;
+      return;
+    }
+    const bytes = sizeOf(event);
+    exchange.events.push(event);
+    exchange.bytes += bytes;
+    this.#bytes += bytes;
+    // The oldest exchanges go first; the newest always stays, however big.
+    for (const [id, oldest] of this.#store) {
+      if (this.#store.size <= 1) break;
+      if (this.#store.size <= this.#maxExchanges && this.#bytes <= this.#maxBytes) break;
+      this.#store.delete(id);
+      this.#bytes -= oldest.bytes;
+    }
   }
 
   #redact(event: TrafficEvent): TrafficEvent {
@@ -99,4 +121,28 @@ export class TrafficBus {
         return event;
     }
   }
+}
+
+/** Bodies are measured (a few times per exchange); stream events are small and counted flat. */
+function sizeOf(event: TrafficEvent): number {
+  switch (event.type) {
+    case 'exchange.started':
+      return JSON.stringify(event.request).length + SMALL_EVENT_BYTES;
+    case 'upstream.requested':
+      return JSON.stringify(event.body).length + SMALL_EVENT_BYTES;
+    case 'upstream.event-received':
+    case 'client.event-sent':
+      // A whole non-streaming answer arrives as one event; stream events are small.
+      return isWholeAnswer(event.data) ? JSON.stringify(event.data).length : SMALL_EVENT_BYTES;
+    default:
+      return SMALL_EVENT_BYTES;
+  }
+}
+
+function isWholeAnswer(data: JsonValue): boolean {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return false;
+  const record = data as Readonly<Record<string, JsonValue>>;
+  return (
+    'output' in record || record['object'] === 'chat.completion' || record['type'] === 'message'
+  );
 }
