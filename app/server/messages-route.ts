@@ -83,17 +83,20 @@ function prepare(
   const fields = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   const clientModel = typeof fields['model'] === 'string' ? fields['model'] : null;
   const routed = clientModel === null ? undefined : routeModel(clientModel, deps.routing);
-  recorder.emit({
-    type: 'exchange.started',
-    method: req.method,
-    route: req.path,
-    clientModel,
-    upstreamModel: routed?.upstreamModel ?? null,
-    routingRule: routed?.rule ?? null,
-    stream: alwaysStream || fields['stream'] === true,
-    headers: stringHeaders(req),
-    request: asJson(body ?? null),
-  });
+  // Copying the headers is work only a recording needs.
+  if (recorder.enabled) {
+    recorder.emit({
+      type: 'exchange.started',
+      method: req.method,
+      route: req.path,
+      clientModel,
+      upstreamModel: routed?.upstreamModel ?? null,
+      routingRule: routed?.rule ?? null,
+      stream: alwaysStream || fields['stream'] === true,
+      headers: stringHeaders(req),
+      request: asJson(body ?? null),
+    });
+  }
 
   const validation = validateMessagesRequest(body);
   if (!validation.ok || !routed) {

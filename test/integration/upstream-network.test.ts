@@ -105,6 +105,40 @@ async function startForwardProxy(): Promise<{
   };
 }
 
+/** Asks `parley serve` (the built CLI, with this environment) one question; its answer and stderr. */
+async function serveThrough(
+  env: NodeJS.ProcessEnv,
+  mockUrl: string,
+): Promise<{ json: unknown; stderr: string }> {
+  const configPath = join(await tempDir(), 'settings.json');
+  const run: CliRun = runCliProcess(
+    [
+      'serve',
+      '--port',
+      '0',
+      '--config',
+      configPath,
+      '--base-url',
+      mockUrl,
+      '--upstream-api',
+      'chat',
+      '--proxy-key',
+      'proxy-key-for-this-test',
+    ],
+    { OPENAI_API_KEY: 'test-key-upstream', ...env },
+  );
+  cleanups.push(() => {
+    run.child.kill('SIGKILL');
+  });
+  const [, url] = await run.waitForLine(/^listening on (http:\/\/127\.0\.0\.1:\d+)$/);
+  const response = await rawRequest(`${url ?? ''}/v1/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': 'proxy-key-for-this-test' },
+    body: JSON.stringify(ask),
+  });
+  return { json: response.json, stderr: run.stderr() };
+}
+
 describe('an HTTP proxy from the environment', () => {
   it('carries the upstream requests of parley serve', async () => {
     const mock = await startMockUpstream();
@@ -114,36 +148,14 @@ describe('an HTTP proxy from the environment', () => {
       () => forward.close(),
     );
     mock.enqueue({ output: [{ type: 'text', text: 'through the proxy' }] });
-    const configPath = join(await tempDir(), 'settings.json');
-    const run: CliRun = runCliProcess(
-      [
-        'serve',
-        '--port',
-        '0',
-        '--config',
-        configPath,
-        '--base-url',
-        mock.url,
-        '--upstream-api',
-        'chat',
-        '--proxy-key',
-        'proxy-key-for-this-test',
-      ],
-      { OPENAI_API_KEY: 'test-key-upstream', HTTP_PROXY: forward.url, HTTPS_PROXY: forward.url },
+    const { json, stderr } = await serveThrough(
+      { HTTP_PROXY: forward.url, HTTPS_PROXY: forward.url },
+      mock.url,
     );
-    cleanups.push(() => {
-      run.child.kill('SIGKILL');
-    });
-    const [, url] = await run.waitForLine(/^listening on (http:\/\/127\.0\.0\.1:\d+)$/);
-    const response = await rawRequest(`${url ?? ''}/v1/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': 'proxy-key-for-this-test' },
-      body: JSON.stringify(ask),
-    });
-    expect(response.json).toMatchObject({ content: [{ type: 'text', text: 'through the proxy' }] });
+    expect(json).toMatchObject({ content: [{ type: 'text', text: 'through the proxy' }] });
     const mockPort = new URL(mock.url).port;
     expect(forward.seen.some((line) => line.includes(`127.0.0.1:${mockPort}`))).toBe(true);
-    expect(run.stderr()).toContain(`upstream requests go through ${forward.url}`);
+    expect(stderr).toContain(`upstream requests go through ${forward.url}`);
   });
 });
 
@@ -169,36 +181,6 @@ describe('Azure OpenAI', () => {
 describe('an extra CA and NO_PROXY', () => {
   const tlsDir = fileURLToPath(new URL('../fixtures/tls/', import.meta.url));
 
-  async function serveThrough(env: NodeJS.ProcessEnv, mockUrl: string): Promise<unknown> {
-    const configPath = join(await tempDir(), 'settings.json');
-    const run: CliRun = runCliProcess(
-      [
-        'serve',
-        '--port',
-        '0',
-        '--config',
-        configPath,
-        '--base-url',
-        mockUrl,
-        '--upstream-api',
-        'chat',
-        '--proxy-key',
-        'proxy-key-for-this-test',
-      ],
-      { OPENAI_API_KEY: 'test-key-upstream', ...env },
-    );
-    cleanups.push(() => {
-      run.child.kill('SIGKILL');
-    });
-    const [, url] = await run.waitForLine(/^listening on (http:\/\/127\.0\.0\.1:\d+)$/);
-    const response = await rawRequest(`${url ?? ''}/v1/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': 'proxy-key-for-this-test' },
-      body: JSON.stringify(ask),
-    });
-    return response.json;
-  }
-
   it('trusts an HTTPS upstream signed by the CA in NODE_EXTRA_CA_CERTS, and only then', async () => {
     const tls = {
       key: readFileSync(join(tlsDir, 'localhost-key.pem'), 'utf8'),
@@ -208,12 +190,13 @@ describe('an extra CA and NO_PROXY', () => {
     cleanups.push(() => mock.close());
     mock.enqueue({ output: [{ type: 'text', text: 'over TLS' }] });
     expect(
-      await serveThrough({ NODE_EXTRA_CA_CERTS: join(tlsDir, 'localhost-cert.pem') }, mock.url),
+      (await serveThrough({ NODE_EXTRA_CA_CERTS: join(tlsDir, 'localhost-cert.pem') }, mock.url))
+        .json,
     ).toMatchObject({
       content: [{ type: 'text', text: 'over TLS' }],
     });
     // Without the CA the certificate is refused: the upstream is unreachable, never trusted blindly.
-    expect(await serveThrough({}, mock.url)).toMatchObject({
+    expect((await serveThrough({}, mock.url)).json).toMatchObject({
       error: { type: 'api_error', message: expect.stringContaining('Cannot reach the upstream') },
     });
   });
@@ -226,8 +209,11 @@ describe('an extra CA and NO_PROXY', () => {
       () => forward.close(),
     );
     mock.enqueue({ output: [{ type: 'text', text: 'direct' }] });
-    const answer = await serveThrough({ HTTP_PROXY: forward.url, NO_PROXY: '127.0.0.1' }, mock.url);
-    expect(answer).toMatchObject({ content: [{ type: 'text', text: 'direct' }] });
+    const { json } = await serveThrough(
+      { HTTP_PROXY: forward.url, NO_PROXY: '127.0.0.1' },
+      mock.url,
+    );
+    expect(json).toMatchObject({ content: [{ type: 'text', text: 'direct' }] });
     expect(forward.seen).toEqual([]);
   });
 });
