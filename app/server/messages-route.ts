@@ -29,6 +29,9 @@ import { sendError } from './send-error.ts';
 import { sha256Hex } from './sha256.ts';
 import { SseWriter } from './sse-writer.ts';
 
+/** How long a finished upstream stream may take to end by itself before it is cut. */
+const DRAIN_MS = 2_000;
+
 export interface MessagesRouteDeps {
   readonly settings: Pick<Settings, 'baseUrl' | 'pingIntervalMs' | 'upstreamIdleTimeoutMs'>;
   readonly routing: RoutingTable;
@@ -39,6 +42,8 @@ export interface MessagesRouteDeps {
   readonly traffic?: TrafficBus | undefined;
   /** Where local token counts are compared with the upstream's. */
   readonly calibration?: Calibration | undefined;
+  /** Hides the configured keys in upstream error messages (some upstreams echo the key). */
+  readonly redactText?: ((text: string) => string) | undefined;
 }
 
 interface Exchange {
@@ -58,7 +63,7 @@ export function messagesRoute(
   return async (req, res) => {
     const exchange = prepare(req, res, deps, options.alwaysStream);
     if (!exchange) return;
-    for (const note of exchange.translated.notes) deps.logger.debug(`${req.originalUrl}: ${note}`);
+    for (const note of exchange.translated.notes) deps.logger.debug(`${req.path}: ${note}`);
     exchange.recorder.emit({
       type: 'upstream.requested',
       api: deps.upstream.api,
@@ -111,7 +116,9 @@ function prepare(
   let promptTokens: number;
   try {
     translated = deps.upstream.translate(request, { upstreamModel, capabilities, hash: sha256Hex });
-    promptTokens = preflightTokens(translated.body, upstreamModel, capabilities);
+    const measured: unknown = res.locals['bodyBytes'];
+    const bodyBytes = typeof measured === 'number' ? measured : JSON.stringify(body).length;
+    promptTokens = preflightTokens(translated.body, bodyBytes, upstreamModel, capabilities);
   } catch (error) {
     // A request the upstream cannot take (a PDF for a server without files, too many tools).
     if (!(error instanceof AnthropicError)) throw error;
@@ -211,28 +218,14 @@ async function stream(exchange: Exchange, res: Response, deps: MessagesRouteDeps
     idle.abort();
     upstreamStream.controller.abort();
   }, idleMs);
-  try {
-    for await (const event of upstreamStream) {
-      watchdog.refresh();
-      recorder.emit({ type: 'upstream.event-received', data: asJson(event) });
-      send(translator.onEvent(event));
-      if (translator.finished) break; // a stop sequence or an error: stop the upstream too
-    }
-    // An aborted stream ends quietly: say why, unless it was the client that left.
-    if (idle.signal.aborted) {
-      const seconds = idleMs / 1000;
-      const message = `The upstream sent nothing for ${seconds} s (setting "upstreamIdleTimeoutMs").`;
-      send(translator.fail('timeout_error', message));
-    } else if (!exchange.signal.aborted) send(translator.onEnd());
-  } catch (error) {
-    if (!isClientAbort(error)) {
-      const failure = anthropicErrorOf(error, exchange, deps);
-      send(translator.fail(failure.type, failure.message));
-    }
-  } finally {
+  // Called once, as soon as the client has its whole answer (or its error).
+  const state = { settled: false };
+  let drainDeadline: NodeJS.Timeout | undefined;
+  const settle = (): void => {
+    if (state.settled) return;
+    state.settled = true;
     clearTimeout(watchdog);
     forget();
-    upstreamStream.controller.abort();
     const { error, stopReason, usage, usageEstimated } = translator.outcome;
     if (usage && !usageEstimated) calibrate(exchange, deps, usage);
     if (error) recorder.failed(200, error.type, error.message, null);
@@ -240,6 +233,41 @@ async function stream(exchange: Exchange, res: Response, deps: MessagesRouteDeps
     else recorder.failed(200, 'client_gone', 'The client closed the connection mid-stream.', null);
     logDetail(res, exchange, error ? `error ${error.type}` : (stopReason ?? 'client gone'));
     writer.end();
+  };
+  try {
+    for await (const batch of upstreamStream.events) {
+      if (state.settled) continue; // the answer is out: only reading the rest keeps the socket reusable
+      watchdog.refresh();
+      for (const event of batch) {
+        recorder.emit({ type: 'upstream.event-received', data: asJson(event) });
+        send(translator.onEvent(event));
+        if (translator.finished) break;
+      }
+      if (!translator.finished) continue;
+      // A stop sequence or an error: the upstream must stop now. A completed answer's stream
+      // ends by itself (within DRAIN_MS, or it is cut then).
+      if (translator.outcome.stopReason !== 'stop_sequence' && !translator.outcome.error) {
+        settle();
+        drainDeadline = setTimeout(() => {
+          upstreamStream.controller.abort();
+        }, DRAIN_MS);
+      } else break;
+    }
+    // An aborted stream ends quietly: say why, unless it was the client that left.
+    if (state.settled) return;
+    if (idle.signal.aborted) {
+      const seconds = idleMs / 1000;
+      const message = `The upstream sent nothing for ${seconds} s (setting "upstreamIdleTimeoutMs").`;
+      send(translator.fail('timeout_error', message));
+    } else if (!exchange.signal.aborted) send(translator.onEnd());
+  } catch (error) {
+    if (!state.settled && !isClientAbort(error)) {
+      const failure = anthropicErrorOf(error, exchange, deps);
+      send(translator.fail(failure.type, failure.message));
+    }
+  } finally {
+    clearTimeout(drainDeadline);
+    settle();
   }
 }
 
@@ -260,10 +288,11 @@ function anthropicErrorOf(
   deps: MessagesRouteDeps,
 ): AnthropicError {
   if (error instanceof AnthropicError) return error;
-  const failure = toUpstreamFailure(error, {
+  const reported = toUpstreamFailure(error, {
     upstreamModel: exchange.upstreamModel,
     baseUrl: deps.settings.baseUrl,
   });
+  const failure = { ...reported, message: deps.redactText?.(reported.message) ?? reported.message };
   if (failure.kind === 'connection') {
     deps.logger.warn(`upstream connection failed: ${failure.message}`);
   }

@@ -1,7 +1,7 @@
 /**
- * Anthropic events -> text/event-stream frames. One socket write per batch of events (a batch
- * is what one upstream event produced), and a `ping` after every `pingIntervalMs` of silence so
- * clients and proxies in between keep a long reasoning pause open.
+ * Anthropic events -> text/event-stream frames. The frames of one tick (everything one network
+ * read from the upstream produced) go out as one write, one HTTP chunk; a `ping` follows every
+ * `pingIntervalMs` of silence so clients and proxies in between keep a long reasoning pause open.
  */
 import type { ServerResponse } from 'node:http';
 import type { AnthropicStreamEvent } from '../protocol/anthropic-wire.ts';
@@ -12,6 +12,13 @@ export class SseWriter {
   readonly #res: ServerResponse;
   readonly #pingTimer: NodeJS.Timeout;
   #ended = false;
+  /** Frames waiting for the end of this tick. */
+  #pending = '';
+  readonly #flush = (): void => {
+    const frames = this.#pending;
+    this.#pending = '';
+    if (frames !== '' && !this.#res.destroyed) this.#res.write(frames);
+  };
 
   constructor(res: ServerResponse, pingIntervalMs: number) {
     this.#res = res;
@@ -47,11 +54,14 @@ export class SseWriter {
     if (this.#ended) return;
     this.#ended = true;
     clearTimeout(this.#pingTimer);
-    if (!this.#res.destroyed) this.#res.end();
+    const frames = this.#pending;
+    this.#pending = '';
+    if (!this.#res.destroyed) this.#res.end(frames);
   }
 
   #write(frames: string): void {
     if (this.#ended || this.#res.destroyed) return;
-    this.#res.write(frames);
+    if (this.#pending === '') process.nextTick(this.#flush);
+    this.#pending += frames;
   }
 }

@@ -18,6 +18,7 @@ import { ResponsesStreamTranslator } from '../translate/from-responses-stream.ts
 import { toChatRequest } from '../translate/to-chat-request.ts';
 import { toResponsesRequest, type TranslatedRequest } from '../translate/to-responses-request.ts';
 import type { ModelCapabilities } from './capabilities.ts';
+import { upstreamEvents } from './upstream-events.ts';
 
 export interface StreamTranslator {
   readonly finished: boolean;
@@ -27,8 +28,12 @@ export interface StreamTranslator {
   fail(type: AnthropicErrorType, message: string): AnthropicStreamEvent[];
 }
 
-/** An upstream stream: the events, and the controller that aborts the request behind them. */
-export interface UpstreamStream extends AsyncIterable<unknown> {
+/**
+ * An upstream stream: its events in batches (one per network read, see upstream-events.ts),
+ * and the controller that aborts the request behind them.
+ */
+export interface UpstreamStream {
+  readonly events: AsyncIterable<readonly unknown[]>;
   readonly controller: AbortController;
 }
 
@@ -68,7 +73,9 @@ function responsesAdapter(client: OpenAI): UpstreamAdapter {
     createOnce: (body, signal) =>
       client.responses.create({ ...(body as Body), stream: false }, { signal }),
     createStream: (body, signal) =>
-      client.responses.create({ ...(body as Body), stream: true }, { signal }),
+      openStream(signal, (linked) =>
+        client.responses.create({ ...(body as Body), stream: true }, { signal: linked }),
+      ),
     toMessage: toAnthropicMessage,
     usageMissing: (response) => usageOf(response) == null,
     streamTranslator: (answer) => new ResponsesStreamTranslator(answer),
@@ -85,14 +92,34 @@ function chatAdapter(client: OpenAI, dialect: ChatDialect): UpstreamAdapter {
       client.chat.completions.create({ ...(body as Body), stream: false }, { signal }),
     // Without include_usage most servers send no usage at all.
     createStream: (body, signal) =>
-      client.chat.completions.create(
-        { ...(body as Body), stream: true, stream_options: { include_usage: true } },
-        { signal },
+      openStream(signal, (linked) =>
+        client.chat.completions.create(
+          { ...(body as Body), stream: true, stream_options: { include_usage: true } },
+          { signal: linked },
+        ),
       ),
     toMessage: toAnthropicMessageFromChat,
     usageMissing: (response) => usageOf(response) == null,
     streamTranslator: (answer) => new ChatStreamTranslator(answer),
   };
+}
+
+/**
+ * Makes the call through the SDK (auth, retries, timeouts, typed errors) and takes the raw
+ * response once its status is known, to read the body with our own lean SSE reader.
+ */
+async function openStream(
+  signal: AbortSignal,
+  call: (linked: AbortSignal) => { asResponse(): Promise<Response> },
+): Promise<UpstreamStream> {
+  const controller = new AbortController();
+  const abort = (): void => {
+    controller.abort();
+  };
+  if (signal.aborted) abort();
+  else signal.addEventListener('abort', abort, { once: true });
+  const response = await call(controller.signal).asResponse();
+  return { events: upstreamEvents(response, controller), controller };
 }
 
 function usageOf(response: unknown): unknown {
