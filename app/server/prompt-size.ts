@@ -11,14 +11,16 @@ import { countRequestTokens } from '../upstream/token-count.ts';
 /**
  * A prompt over the model's context window is answered at once with the 400 Claude Code
  * compacts on, because some servers silently truncate instead of failing. The tokenizer runs
- * only when a cheap estimate comes within half the window; returns the size either way.
+ * only when a cheap estimate (from the client body's size, about what the translated one weighs)
+ * comes within half the window; returns the size either way.
  */
 export function preflightTokens(
   body: object,
+  clientBodyBytes: number,
   model: string,
   capabilities: ModelCapabilities,
 ): number {
-  const estimate = Math.ceil(JSON.stringify(body).length / 4);
+  const estimate = Math.ceil(clientBodyBytes / 4);
   if (estimate < capabilities.contextWindow / 2) return estimate;
   const counted = countRequestTokens(body, model);
   if (counted > capabilities.contextWindow) {
@@ -37,6 +39,7 @@ export function calibrateLater(
   body: object,
   usage: AnthropicUsage,
 ): void {
+  if (!calibration.wantsSample(model)) return;
   const reported =
     usage.input_tokens + usage.cache_read_input_tokens + usage.cache_creation_input_tokens;
   setImmediate(() => {

@@ -21,8 +21,22 @@ interface Sums {
   lastReported: number;
 }
 
+/** Every request is compared until this many samples; after that one in this many. */
+const SAMPLE_EVERY = 16;
+
 export class Calibration {
   readonly #byModel = new Map<string, Sums>();
+  readonly #seen = new Map<string, number>();
+
+  /**
+   * Whether to compare this request. Counting a big prompt costs a millisecond or more of CPU,
+   * so once a model has enough samples only one request in SAMPLE_EVERY is counted.
+   */
+  wantsSample(model: string): boolean {
+    const seen = (this.#seen.get(model) ?? 0) + 1;
+    this.#seen.set(model, seen);
+    return seen <= SAMPLE_EVERY || seen % SAMPLE_EVERY === 0;
+  }
 
   /** One request: what Parley counted and the upstream's total input (cached tokens included). */
   record(model: string, counted: number, reported: number): void {
