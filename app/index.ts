@@ -85,6 +85,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     publicUrl: () => url,
     inFlight,
     calibration,
+    secrets: [settings.proxyKey, upstreamApiKey],
     ...(traffic ? { traffic } : {}),
   });
   const listening = await listen(app, settings.host, settings.port);

@@ -3,7 +3,7 @@
  * translation logic; routes compose the translators and the upstream client they are given.
  */
 import { randomBytes } from 'node:crypto';
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type Express, type RequestHandler, type Response } from 'express';
 import type OpenAI from 'openai';
 import type { ChatDialect } from '../config/providers.ts';
 import type { Settings } from '../config/settings-schema.ts';
@@ -16,6 +16,7 @@ import type { RoutingTable } from '../upstream/routing.ts';
 import { errorHandler, notFound } from './fallback-handlers.ts';
 import { authGuard, hostGuard, originGuard } from './guards.ts';
 import type { TrafficBus } from '../traffic/traffic-bus.ts';
+import { textRedactor } from '../traffic/redact.ts';
 import { countTokensRoute } from './count-tokens-route.ts';
 import type { InFlightStreams } from './in-flight.ts';
 import { messagesRoute } from './messages-route.ts';
@@ -44,6 +45,8 @@ export interface ServerDeps {
   readonly traffic?: TrafficBus;
   /** Local token counts against the upstream's, per model. */
   readonly calibration?: Calibration;
+  /** The keys to hide wherever an upstream message is passed on (proxy and upstream key). */
+  readonly secrets?: readonly (string | undefined)[];
 }
 
 export function createServer(deps: ServerDeps): Express {
@@ -81,6 +84,8 @@ export function createServer(deps: ServerDeps): Express {
         baseUrl: displayBaseUrl(settings.baseUrl),
         keyConfigured: deps.upstreamKeyConfigured,
       },
+      // Whether exchanges are kept for the inspector (off under --no-record).
+      recordingTraffic: deps.traffic !== undefined,
       // How far local token counts are from what the upstream reported, per model.
       tokenCounting: deps.calibration?.figures() ?? {},
     });
@@ -90,16 +95,31 @@ export function createServer(deps: ServerDeps): Express {
     app.use(authGuard({ proxyKey: settings.proxyKey, settingsPath: deps.settingsPath }));
   }
   app.use(requireJsonPost());
-  app.use(express.json({ limit: settings.bodyLimitBytes }));
+  app.use(
+    express.json({
+      limit: settings.bodyLimitBytes,
+      // The body's size (after any content-encoding): the pre-flight's cheap estimate reads it.
+      verify: (_req, res, buffer) => {
+        (res as Response).locals['bodyBytes'] = buffer.length;
+      },
+    }),
+  );
   const upstream = upstreamAdapter(settings.upstreamApi, deps.upstream, deps.chatDialect);
   // Counted locally: it works without an upstream key.
   app.post('/v1/messages/count_tokens', countTokensRoute({ routing: deps.routing, upstream }));
   app.use('/v1/messages', requireUpstreamKey(deps.upstreamKeyConfigured));
   app.use('/v1/models', requireUpstreamKey(deps.upstreamKeyConfigured));
-  const models = modelsRoutes({ settings, routing: deps.routing, upstream: deps.upstream });
+  const redactText = textRedactor(deps.secrets ?? []);
+  const models = modelsRoutes({
+    settings,
+    routing: deps.routing,
+    upstream: deps.upstream,
+    redactText,
+  });
   app.get('/v1/models', models.list);
   app.get('/v1/models/:id', models.one);
   const routeDeps = {
+    redactText,
     settings,
     routing: deps.routing,
     upstream,

@@ -5,6 +5,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../log.ts';
 import { AnthropicError } from '../protocol/anthropic-errors.ts';
+import { redactUrl } from '../traffic/redact.ts';
 import { sendError } from './send-error.ts';
 
 export function notFound(publicUrl: () => string): RequestHandler {
@@ -55,7 +56,7 @@ export function errorHandler(logger: Logger, bodyLimitBytes: number): ErrorReque
       return;
     }
     logger.error(
-      `${req.method} ${req.originalUrl} failed inside Parley: ${error instanceof Error ? error.message : String(error)}`,
+      `${req.method} ${redactUrl(req.originalUrl)} failed inside Parley: ${error instanceof Error ? error.message : String(error)}`,
     );
     sendError(res, 'api_error', 'Internal error in Parley; see its log for details.');
   };

@@ -25,6 +25,8 @@ export interface ModelsDeps {
   readonly upstream: OpenAI;
   /** How long the upstream's list is kept, ms. */
   readonly cacheMs?: number;
+  /** Hides the configured keys in upstream error messages (some upstreams echo the key). */
+  readonly redactText?: (text: string) => string;
   readonly now?: () => number;
 }
 
@@ -140,10 +142,14 @@ function sendPage(req: Request, res: Response, entries: ModelEntry[]): void {
 }
 
 function sendUpstreamError(res: Response, error: unknown, deps: ModelsDeps): void {
-  const failure = toUpstreamFailure(error, {
+  const reported = toUpstreamFailure(error, {
     upstreamModel: 'models list',
     baseUrl: deps.settings.baseUrl,
   });
-  const mapped = toAnthropicError(failure, { promptTokenEstimate: 0, contextWindow: 0 });
+  const message = deps.redactText?.(reported.message) ?? reported.message;
+  const mapped = toAnthropicError(
+    { ...reported, message },
+    { promptTokenEstimate: 0, contextWindow: 0 },
+  );
   sendError(res, mapped.type, mapped.message, mapped.headers);
 }

@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { Logger } from '../log.ts';
+import { redactUrl } from '../traffic/redact.ts';
 
 /**
  * One line per request at info, written when the response is done (or the client went away).
@@ -15,7 +16,7 @@ export function requestLog(
       const detail: unknown = res.locals['logDetail'];
       const extra = typeof detail === 'string' && detail !== '' ? ` ${detail}` : '';
       logger.info(
-        `${req.method} ${req.originalUrl} ${outcome} ${Math.round(now() - started)}ms${extra}`,
+        `${req.method} ${redactUrl(req.originalUrl)} ${outcome} ${Math.round(now() - started)}ms${extra}`,
       );
     };
     res.once('finish', () => {
