@@ -5,83 +5,26 @@
  * violations and lost requests must be 0), time to first delta, the Parley process's RSS
  * before, at its peak and after, and its open sockets afterwards. Loopback only; bounded.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startMockUpstream } from '../test/support/mock-openai/mock-upstream.ts';
 import { expectedCounts, runLoad } from './load-run.ts';
+import { BENCH_PROXY_KEY, openSockets, rssMb, rssSampler, startParley } from './parley-process.ts';
 
 const requests = Number(process.env['BENCH_REQUESTS'] ?? 1_000);
 const concurrency = Number(process.env['BENCH_CONCURRENCY'] ?? 64);
-const proxyKey = 'bench-proxy-key-0123456789';
 
 const mock = await startMockUpstream();
-const dir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
-const cli = fileURLToPath(new URL('../dist/app/cli.js', import.meta.url));
-const parley = spawn(
-  process.execPath,
-  [
-    cli,
-    'serve',
-    '--port',
-    '0',
-    '--config',
-    join(dir, 'settings.json'),
-    '--base-url',
-    mock.url,
-    '--proxy-key',
-    proxyKey,
-    '--log-level',
-    'error',
-  ],
-  {
-    env: {
-      PATH: process.env['PATH'],
-      HOME: process.env['HOME'],
-      OPENAI_API_KEY: 'bench-upstream-key',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  },
-);
-const pid = parley.pid ?? 0;
-const proxyUrl = await new Promise<string>((resolve, reject) => {
-  let out = '';
-  parley.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    out += chunk;
-    const match = /listening on (\S+)/.exec(out);
-    if (match?.[1]) resolve(match[1]);
-  });
-  parley.once('exit', (code) => {
-    reject(new Error(`parley exited with ${String(code)}`));
-  });
-});
-
-const rssMb = (): number => {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-};
-const openSockets = (): number =>
-  readdirSync(`/proc/${pid}/fd`).filter((fd) => {
-    try {
-      return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:');
-    } catch {
-      return false;
-    }
-  }).length;
+const parley = await startParley({ upstreamUrl: mock.url });
+const { pid } = parley;
+const proxyUrl = parley.url;
+const proxyKey = BENCH_PROXY_KEY;
 
 await new Promise((resolve) => setTimeout(resolve, 300));
-const before = { rss: rssMb(), sockets: openSockets() };
-let peak = before.rss;
-const sampler = setInterval(() => {
-  peak = Math.max(peak, rssMb());
-}, 25);
-
+const before = { rss: rssMb(pid), sockets: openSockets(pid) };
+const sampler = rssSampler(pid);
 const figures = await runLoad({ proxyUrl, proxyKey, mock, requests, concurrency });
-clearInterval(sampler);
+const peak = sampler.stop();
 await new Promise((resolve) => setTimeout(resolve, 1_000));
-const after = { rss: rssMb(), sockets: openSockets() };
+const after = { rss: rssMb(pid), sockets: openSockets(pid) };
 
 const expected = expectedCounts(requests);
 const line = (label: string, value: string): void => {
@@ -116,8 +59,6 @@ line(
   `${before.sockets} / ${after.sockets} (the listening socket and the upstream pool included)`,
 );
 
-parley.kill('SIGTERM');
-await new Promise((resolve) => parley.once('exit', resolve));
+await parley.stop();
 await mock.close();
-rmSync(dir, { recursive: true, force: true });
 process.exitCode = figures.lost === 0 && figures.lifecycleViolations === 0 ? 0 : 1;

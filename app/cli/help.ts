@@ -14,6 +14,7 @@ Options (each overrides its environment variable, which overrides the settings f
   --small-model NAME      upstream model for haiku          PARLEY_SMALL_MODEL
   --proxy-key KEY         key clients must send             PARLEY_PROXY_KEY (generated once, saved)
   --no-auth               accept clients without a key (loopback only)
+  --no-record             keep no traffic for the inspector (no bodies in memory)
   --provider NAME         a provider preset                 PARLEY_PROVIDER (openai)
   --config FILE           settings file to use              PARLEY_CONFIG (the desktop app's)
   --log-level LEVEL       silent | error | warn | info | debug   PARLEY_LOG_LEVEL (info)

@@ -23,6 +23,7 @@ const options = {
   'small-model': { type: 'string' },
   'proxy-key': { type: 'string' },
   'no-auth': { type: 'boolean' },
+  'no-record': { type: 'boolean' },
   provider: { type: 'string' },
   config: { type: 'string' },
   'log-level': { type: 'string' },
@@ -108,7 +109,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
 
     const upstreamProxy = useProxyFromEnv(io.env);
     if (upstreamProxy !== undefined) logger.info(`upstream requests go through ${upstreamProxy}`);
-    const proxy = await startProxy({ loaded, logger });
+    // Nothing kept for the inspector: the lowest overhead, and no request bodies in memory.
+    const proxy = await startProxy({ loaded, logger, recordTraffic: values['no-record'] !== true });
     io.out(`listening on ${proxy.url}`);
     for (const line of setupLines(proxy.url, loaded.settings)) io.out(line);
 

@@ -119,6 +119,15 @@ describe('parley serve', () => {
     });
   });
 
+  it('keeps no traffic under --no-record, and says so in /health', async () => {
+    const recording = await serve([]);
+    const notRecording = await serve(['--no-record']);
+    const health = async (url: string): Promise<unknown> =>
+      (await rawRequest(`${url}/health`)).json;
+    expect(await health(recording.url)).toMatchObject({ recordingTraffic: true });
+    expect(await health(notRecording.url)).toMatchObject({ recordingTraffic: false });
+  });
+
   it('prints a placeholder token under --no-auth', async () => {
     const { run } = await serve(['--no-auth']);
     await run.waitForLine(/^export ANTHROPIC_AUTH_TOKEN=parley-no-auth$/);

@@ -1,0 +1,432 @@
+/**
+ * `npm run bench`: what Parley adds over talking to the upstream directly. The mock upstream
+ * and this load generator share core 0; each `parley serve` process runs alone on core 1, so
+ * the CPU time /proc reports for it is Parley's own cost. For both upstream APIs, for a
+ * 200-delta text stream and a two-tool-call turn, at concurrency 1, 16 and 64, it alternates
+ * rounds direct / through Parley (recorder off) / through Parley (recorder on), then once more
+ * with 5 ms between upstream events to compare throughput. Prints a table and writes the same
+ * figures as JSON to bench/results/. Loopback only, bounded (about a minute at BENCH_SCALE=1).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { startMockUpstream } from '../test/support/mock-openai/mock-upstream.ts';
+import type { ScriptedTurn } from '../test/support/mock-openai/script.ts';
+import {
+  BENCH_PROXY_KEY,
+  canPin,
+  cpuMs,
+  pinSelf,
+  rssMb,
+  rssSampler,
+  startParley,
+  type ParleyProcess,
+} from './parley-process.ts';
+import { percentile, runStreams, type StreamSample, type StreamTarget } from './stream-client.ts';
+
+type Api = 'responses' | 'chat';
+type Shape = 'text' | 'tools';
+type Side = 'direct' | 'parley' | 'parley+recorder';
+
+const scale = Number(process.env['BENCH_SCALE'] ?? 1);
+const rounds = 3;
+const concurrencies = [1, 16, 64] as const;
+/** Requests per round: enough samples for a p99 at each concurrency. */
+const perRound = (concurrency: number): number =>
+  Math.max(20, Math.round(scale * 100 * Math.sqrt(concurrency) * 0.8));
+
+const words =
+  'the quick brown fox jumps over a lazy dog while parley translates every delta '.repeat(12);
+const turns: Record<string, ScriptedTurn> = {
+  // 800 characters in 4-character deltas: 200 text deltas.
+  text: {
+    output: [{ type: 'text', text: words.slice(0, 800) }],
+    deltaSize: 4,
+    usage: { input: 900, output: 200 },
+  },
+  tools: {
+    output: [
+      { type: 'text', text: 'Reading both files.' },
+      {
+        type: 'tool_call',
+        name: 'Read',
+        arguments: JSON.stringify({ file_path: '/home/user/project/src/index.ts', limit: 400 }),
+      },
+      {
+        type: 'tool_call',
+        name: 'Read',
+        arguments: JSON.stringify({ file_path: '/home/user/project/src/server.ts', limit: 400 }),
+      },
+    ],
+    deltaSize: 8,
+    usage: { input: 900, output: 60 },
+  },
+};
+
+const mock = await startMockUpstream();
+mock.setDefaultTurn((body) => {
+  const model = String(body['model']);
+  const shape = model.replace(/^bench-|-paced$/g, '');
+  const turn = turns[shape] ?? turns['text'];
+  return model.endsWith('-paced') ? { ...turn, delayMs: 5 } : (turn as ScriptedTurn);
+});
+const pinned = canPin() && pinSelf(0);
+
+const tools = [
+  {
+    name: 'Read',
+    description: 'Reads a file from the local filesystem.',
+    input_schema: schema({ file_path: 'string', limit: 'number' }),
+  },
+  {
+    name: 'Bash',
+    description: 'Runs a shell command.',
+    input_schema: schema({ command: 'string' }),
+  },
+  {
+    name: 'Edit',
+    description: 'Replaces a string in a file.',
+    input_schema: schema({ file_path: 'string', old_string: 'string', new_string: 'string' }),
+  },
+];
+const system = "You are a coding agent working in the user's repository. ".repeat(16);
+const history = [
+  { role: 'user', content: 'Look at the project and tell me what the server does.' },
+  { role: 'assistant', content: 'I will read the entry point first.' },
+  { role: 'user', content: 'Go ahead, and keep it short.' },
+];
+
+function parleyTarget(parley: ParleyProcess, model: string): StreamTarget {
+  return {
+    url: `${parley.url}/v1/messages`,
+    headers: { 'x-api-key': BENCH_PROXY_KEY, 'anthropic-version': '2023-06-01' },
+    body: JSON.stringify({
+      model,
+      max_tokens: 4096,
+      stream: true,
+      system,
+      messages: history,
+      tools,
+    }),
+    deltaMarkers: ['event: content_block_delta'],
+  };
+}
+
+function directTarget(api: Api, model: string): StreamTarget {
+  const functionTools = tools.map((tool) => ({
+    type: 'function',
+    name: tool.name,
+    description: tool.description,
+    parameters: tool.input_schema,
+  }));
+  const body =
+    api === 'responses'
+      ? {
+          model,
+          instructions: system,
+          input: history,
+          tools: functionTools,
+          max_output_tokens: 4096,
+          stream: true,
+        }
+      : {
+          model,
+          messages: [{ role: 'system', content: system }, ...history],
+          tools: functionTools.map(({ type, ...fn }) => ({ type, function: fn })),
+          max_completion_tokens: 4096,
+          stream: true,
+          stream_options: { include_usage: true },
+        };
+  return {
+    url: `${mock.url}/${api === 'responses' ? 'responses' : 'chat/completions'}`,
+    headers: { authorization: 'Bearer bench-upstream-key' },
+    body: JSON.stringify(body),
+    deltaMarkers: api === 'responses' ? ['.delta\n'] : ['{"content":"', '"arguments":"'],
+  };
+}
+
+interface Cell {
+  api: Api;
+  shape: Shape | 'text, 5 ms between events';
+  concurrency: number;
+  side: Side;
+  requests: number;
+  ttfbP50: number;
+  ttfbP99: number;
+  ttfdP50: number;
+  ttfdP99: number;
+  streamP50: number;
+  deltasPerSecond: number;
+  cpuMsPerRequest: number | null;
+  failed: number;
+}
+
+const cells: Cell[] = [];
+const peakRss: Record<string, { idle: number; peak: number; after: number }> = {};
+
+for (const api of ['responses', 'chat'] as const) {
+  const extra = ['--upstream-api', api];
+  const parley: Record<Exclude<Side, 'direct'>, ParleyProcess> = {
+    parley: await startParley({
+      upstreamUrl: mock.url,
+      cpu: 1,
+      extraArgs: [...extra, '--no-record'],
+    }),
+    'parley+recorder': await startParley({ upstreamUrl: mock.url, cpu: 1, extraArgs: extra }),
+  };
+  const idle = {
+    parley: rssMb(parley.parley.pid),
+    'parley+recorder': rssMb(parley['parley+recorder'].pid),
+  };
+  const samplers = {
+    parley: rssSampler(parley.parley.pid),
+    'parley+recorder': rssSampler(parley['parley+recorder'].pid),
+  };
+  const targetOf = (side: Side, model: string): StreamTarget =>
+    side === 'direct' ? directTarget(api, model) : parleyTarget(parley[side], model);
+
+  for (const shape of ['text', 'tools'] as const) {
+    for (const concurrency of concurrencies) {
+      const model = `bench-${shape}`;
+      const requests = perRound(concurrency);
+      // Warm up every side (JIT, sockets) before anything counts.
+      for (const side of ['direct', 'parley', 'parley+recorder'] as const)
+        await runStreams(targetOf(side, model), Math.min(requests, 100), concurrency);
+      const collected = new Map<Side, { samples: StreamSample[]; wallMs: number; cpuMs: number }>();
+      for (let round = 0; round < rounds; round += 1) {
+        for (const side of ['direct', 'parley', 'parley+recorder'] as const) {
+          const pid = side === 'direct' ? undefined : parley[side].pid;
+          const cpuBefore = pid === undefined ? 0 : cpuMs(pid);
+          const run = await runStreams(targetOf(side, model), requests, concurrency);
+          const entry = collected.get(side) ?? { samples: [], wallMs: 0, cpuMs: 0 };
+          entry.samples.push(...run.samples);
+          entry.wallMs += run.wallMs;
+          entry.cpuMs += pid === undefined ? 0 : cpuMs(pid) - cpuBefore;
+          collected.set(side, entry);
+        }
+      }
+      for (const [side, entry] of collected)
+        cells.push(cellOf(api, shape, concurrency, side, entry));
+    }
+  }
+
+  // Throughput with a realistic pace: 5 ms between upstream events, 64 streams at once.
+  for (const side of ['direct', 'parley', 'parley+recorder'] as const) {
+    const pid = side === 'direct' ? undefined : parley[side].pid;
+    const cpuBefore = pid === undefined ? 0 : cpuMs(pid);
+    const run = await runStreams(
+      targetOf(side, 'bench-text-paced'),
+      Math.round(128 * Math.max(scale, 0.5)),
+      64,
+    );
+    cells.push(
+      cellOf(api, 'text, 5 ms between events', 64, side, {
+        ...run,
+        samples: [...run.samples],
+        cpuMs: pid === undefined ? 0 : cpuMs(pid) - cpuBefore,
+      }),
+    );
+  }
+
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  for (const side of ['parley', 'parley+recorder'] as const) {
+    peakRss[`${api} ${side}`] = {
+      idle: idle[side],
+      peak: samplers[side].stop(),
+      after: rssMb(parley[side].pid),
+    };
+    await parley[side].stop();
+  }
+}
+await mock.close();
+
+function cellOf(
+  api: Api,
+  shape: Cell['shape'],
+  concurrency: number,
+  side: Side,
+  entry: { samples: readonly StreamSample[]; wallMs: number; cpuMs: number },
+): Cell {
+  const ok = entry.samples.filter((sample) => sample.status === 200 && sample.ttfdMs >= 0);
+  const of = (pick: (sample: StreamSample) => number): number[] => ok.map(pick);
+  return {
+    api,
+    shape,
+    concurrency,
+    side,
+    requests: entry.samples.length,
+    ttfbP50: percentile(
+      of((s) => s.ttfbMs),
+      50,
+    ),
+    ttfbP99: percentile(
+      of((s) => s.ttfbMs),
+      99,
+    ),
+    ttfdP50: percentile(
+      of((s) => s.ttfdMs),
+      50,
+    ),
+    ttfdP99: percentile(
+      of((s) => s.ttfdMs),
+      99,
+    ),
+    streamP50: percentile(
+      of((s) => s.totalMs),
+      50,
+    ),
+    deltasPerSecond: ok.reduce((sum, s) => sum + s.deltas, 0) / (entry.wallMs / 1000),
+    cpuMsPerRequest: side === 'direct' ? null : entry.cpuMs / entry.samples.length,
+    failed: entry.samples.length - ok.length,
+  };
+}
+
+// ---- report ----
+const out = process.stdout;
+out.write(
+  `\nParley overhead: ${pinned ? 'load + mock pinned to core 0, Parley to core 1' : 'NOT pinned (no taskset or one core): CPU figures include contention'}\n`,
+);
+out.write(
+  `${rounds} alternating rounds per cell; times in ms; ratio = through Parley / direct\n\n`,
+);
+const header = [
+  'api',
+  'shape',
+  'c',
+  'side',
+  'n',
+  'ttfb p50',
+  'ttfd p50',
+  'ttfd p99',
+  '+ttfd p50',
+  'stream p50',
+  'deltas/s',
+  'ratio',
+  'cpu/req',
+  'failed',
+];
+const rows: string[][] = [header];
+for (const cell of cells) {
+  const direct = cells.find(
+    (c) =>
+      c.api === cell.api &&
+      c.shape === cell.shape &&
+      c.concurrency === cell.concurrency &&
+      c.side === 'direct',
+  );
+  rows.push([
+    cell.api,
+    cell.shape,
+    String(cell.concurrency),
+    cell.side,
+    String(cell.requests),
+    ms(cell.ttfbP50),
+    ms(cell.ttfdP50),
+    ms(cell.ttfdP99),
+    cell.side === 'direct' || !direct ? '' : ms(cell.ttfdP50 - direct.ttfdP50),
+    ms(cell.streamP50),
+    cell.deltasPerSecond.toFixed(0),
+    cell.side === 'direct' || !direct
+      ? ''
+      : (cell.deltasPerSecond / direct.deltasPerSecond).toFixed(2),
+    cell.cpuMsPerRequest === null ? '' : cell.cpuMsPerRequest.toFixed(3),
+    String(cell.failed),
+  ]);
+}
+const widths = header.map((_, column) =>
+  Math.max(...rows.map((row) => (row[column] ?? '').length)),
+);
+for (const row of rows)
+  out.write(`${row.map((value, column) => value.padStart(widths[column] ?? 0)).join('  ')}\n`);
+out.write('\nRSS of parley serve (MB): idle / peak / 1 s after\n');
+for (const [name, rss] of Object.entries(peakRss))
+  out.write(
+    `  ${name.padEnd(28)} ${rss.idle.toFixed(0)} / ${rss.peak.toFixed(0)} / ${rss.after.toFixed(0)}\n`,
+  );
+
+// ---- budget (issue 7) ----
+const budget: { what: string; value: string; ok: boolean }[] = [];
+for (const api of ['responses', 'chat'] as const) {
+  const cpu = cells.find(
+    (c) => c.api === api && c.shape === 'text' && c.concurrency === 1 && c.side === 'parley',
+  );
+  const cpuRecorded = cells.find(
+    (c) =>
+      c.api === api && c.shape === 'text' && c.concurrency === 1 && c.side === 'parley+recorder',
+  );
+  const added = (concurrency: number): number => {
+    const through = cells.find(
+      (c) =>
+        c.api === api && c.shape === 'text' && c.concurrency === concurrency && c.side === 'parley',
+    );
+    const direct = cells.find(
+      (c) =>
+        c.api === api && c.shape === 'text' && c.concurrency === concurrency && c.side === 'direct',
+    );
+    return (through?.ttfdP50 ?? Number.NaN) - (direct?.ttfdP50 ?? Number.NaN);
+  };
+  const paced = (side: Side): number =>
+    cells.find((c) => c.api === api && c.shape === 'text, 5 ms between events' && c.side === side)
+      ?.deltasPerSecond ?? Number.NaN;
+  const cpuPerStream = cpu?.cpuMsPerRequest ?? Number.NaN;
+  const recorderCost = (cpuRecorded?.cpuMsPerRequest ?? Number.NaN) / cpuPerStream - 1;
+  budget.push(
+    {
+      what: `${api}: Parley CPU per 200-delta stream, c=1 (<= 1.2 ms)`,
+      value: `${cpuPerStream.toFixed(3)} ms`,
+      ok: cpuPerStream <= 1.2,
+    },
+    {
+      what: `${api}: added time to first delta p50, c=1 (<= 1 ms)`,
+      value: `${added(1).toFixed(2)} ms`,
+      ok: added(1) <= 1,
+    },
+    {
+      what: `${api}: added time to first delta p50, c=64 (<= 5 ms)`,
+      value: `${added(64).toFixed(2)} ms`,
+      ok: added(64) <= 5,
+    },
+    {
+      what: `${api}: throughput at 5 ms pace, c=64 (= direct)`,
+      value: `${(paced('parley') / paced('direct')).toFixed(3)} of direct`,
+      ok: paced('parley') / paced('direct') >= 0.98,
+    },
+    {
+      what: `${api}: recorder on, extra CPU (<= 10%)`,
+      value: `${(recorderCost * 100).toFixed(1)} %`,
+      ok: recorderCost <= 0.1,
+    },
+  );
+}
+for (const [name, rss] of Object.entries(peakRss))
+  budget.push({
+    what: `${name}: peak RSS (<= 150 MB)`,
+    value: `${rss.peak.toFixed(0)} MB`,
+    ok: rss.peak <= 150,
+  });
+out.write('\nBudget\n');
+for (const line of budget)
+  out.write(`  ${line.ok ? 'ok  ' : 'MISS'}  ${line.what.padEnd(62)} ${line.value}\n`);
+
+const resultsDir = fileURLToPath(new URL('results/', import.meta.url));
+mkdirSync(resultsDir, { recursive: true });
+const file = `${resultsDir}overhead-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+writeFileSync(
+  file,
+  `${JSON.stringify({ pinned, rounds, scale, node: process.version, cells, rss: peakRss, budget }, null, 2)}\n`,
+);
+out.write(`\nJSON: ${file}\n`);
+
+function ms(value: number): string {
+  return Number.isFinite(value) ? value.toFixed(2) : '-';
+}
+
+function schema(properties: Record<string, 'string' | 'number'>): object {
+  return {
+    type: 'object',
+    properties: Object.fromEntries(
+      Object.entries(properties).map(([name, type]) => [name, { type }]),
+    ),
+    required: Object.keys(properties),
+    additionalProperties: false,
+  };
+}

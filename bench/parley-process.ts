@@ -1,0 +1,141 @@
+/**
+ * A real `parley serve` process for the benchmarks (the built CLI, as users run it), optionally
+ * pinned to one core, and what /proc says about it: CPU time, RSS, open sockets.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const BENCH_PROXY_KEY = 'bench-proxy-key-0123456789';
+
+export interface ParleyProcess {
+  readonly url: string;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+export interface ParleyOptions {
+  readonly upstreamUrl: string;
+  readonly extraArgs?: readonly string[];
+  /** Run on this core only (`taskset`), so its CPU time is not shared with the load. */
+  readonly cpu?: number;
+  /** Node's own flags (`--cpu-prof`, `--heapsnapshot-signal`). */
+  readonly nodeArgs?: readonly string[];
+}
+
+const cli = fileURLToPath(new URL('../dist/app/cli.js', import.meta.url));
+
+export async function startParley(options: ParleyOptions): Promise<ParleyProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
+  const args = [
+    ...(options.nodeArgs ?? []),
+    cli,
+    'serve',
+    '--port',
+    '0',
+    '--config',
+    join(dir, 'settings.json'),
+    '--base-url',
+    options.upstreamUrl,
+    '--proxy-key',
+    BENCH_PROXY_KEY,
+    '--log-level',
+    'error',
+    ...(options.extraArgs ?? []),
+  ];
+  const pinned = options.cpu !== undefined && canPin();
+  const child: ChildProcess = pinned
+    ? spawn('taskset', ['-c', String(options.cpu), process.execPath, ...args], childOptions())
+    : spawn(process.execPath, args, childOptions());
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+      const match = /listening on (\S+)/.exec(out);
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.once('exit', (code) => {
+      reject(new Error(`parley exited with ${String(code)}`));
+    });
+  });
+  return {
+    url,
+    // taskset execs node in place, so the pid is Parley's own.
+    pid: child.pid ?? 0,
+    stop: async () => {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function childOptions(): Parameters<typeof spawn>[2] {
+  return {
+    env: {
+      PATH: process.env['PATH'],
+      HOME: process.env['HOME'],
+      OPENAI_API_KEY: 'bench-upstream-key',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  };
+}
+
+let pinning: boolean | undefined;
+/** Whether `taskset` exists and there are two cores to split between load and proxy. */
+export function canPin(): boolean {
+  pinning ??=
+    spawnSync('taskset', ['-c', '0', 'true']).status === 0 &&
+    readFileSync('/proc/cpuinfo', 'utf8').split('\nprocessor').length >= 2;
+  return pinning;
+}
+
+/** Pins this process (the load generator and the mock) to one core. */
+export function pinSelf(cpu: number): boolean {
+  return canPin() && spawnSync('taskset', ['-cp', String(cpu), String(process.pid)]).status === 0;
+}
+
+/** CPU time of all the process's threads, in ms (schedstat is in ns, unlike the 10 ms ticks of stat). */
+export function cpuMs(pid: number): number {
+  let ns = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // a thread that ended between the listing and the read
+    }
+  }
+  return ns / 1e6;
+}
+
+export function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+export function openSockets(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).filter((fd) => {
+    try {
+      return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:');
+    } catch {
+      return false;
+    }
+  }).length;
+}
+
+/** Samples RSS while work runs; `stop` returns the peak. */
+export function rssSampler(pid: number): { stop(): number } {
+  let peak = rssMb(pid);
+  const timer = setInterval(() => {
+    peak = Math.max(peak, rssMb(pid));
+  }, 20);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return Math.max(peak, rssMb(pid));
+    },
+  };
+}
