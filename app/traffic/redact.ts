@@ -51,7 +51,11 @@ export function textRedactor(secrets: readonly (string | undefined)[]): (text: s
   };
 }
 
-/** Returns a function that copies a JSON value with every secret replaced by `[redacted]`. */
+/**
+ * Returns a function that gives a JSON value with every secret replaced by `[redacted]`. Copy on
+ * write: a value without a secret (nearly every stream event) comes back as the same object, so
+ * recording costs a scan, not a deep copy.
+ */
 export function valueRedactor(
   secrets: readonly (string | undefined)[],
 ): <T extends JsonValue>(value: T) => T {
@@ -59,13 +63,23 @@ export function valueRedactor(
   const scrub = textRedactor(secrets);
   const walk = (value: JsonValue): JsonValue => {
     if (typeof value === 'string') return scrub(value);
-    if (Array.isArray(value)) return value.map(walk);
-    if (typeof value === 'object' && value !== null) {
-      const copy: Record<string, JsonValue> = {};
-      for (const [key, item] of Object.entries(value)) copy[scrub(key)] = walk(item);
-      return copy;
+    if (typeof value !== 'object' || value === null) return value;
+    if (Array.isArray(value)) {
+      const items: readonly JsonValue[] = value;
+      let copy: JsonValue[] | undefined;
+      items.forEach((item, index) => {
+        const safe = walk(item);
+        if (safe !== item) (copy ??= [...items])[index] = safe;
+      });
+      return copy ?? items;
     }
-    return value;
+    const record = value as { readonly [key: string]: JsonValue };
+    const entries = Object.entries(record);
+    const clean = entries.every(([key, item]) => scrub(key) === key && walk(item) === item);
+    // Rare: a secret somewhere inside, so the object is rebuilt (walking it once more).
+    return clean
+      ? record
+      : Object.fromEntries(entries.map(([key, item]) => [scrub(key), walk(item)]));
   };
   return <T extends JsonValue>(value: T) => walk(value) as T;
 }

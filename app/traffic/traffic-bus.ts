@@ -109,8 +109,10 @@ export class TrafficBus {
           notes: event.notes.map(value),
         };
       case 'upstream.event-received':
-      case 'client.event-sent':
-        return { ...event, data: value(event.data) };
+      case 'client.event-sent': {
+        const data = value(event.data);
+        return data === event.data ? event : { ...event, data };
+      }
       case 'tool-call.completed':
         return { ...event, input: value(event.input) };
       case 'exchange.failed':

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { REDACTED, redactUrl, textRedactor } from '../../../app/traffic/redact.ts';
+import { REDACTED, redactUrl, textRedactor, valueRedactor } from '../../../app/traffic/redact.ts';
 
 describe('redactUrl', () => {
   it('hides the values of query parameters named like secrets, and keeps the rest', () => {
@@ -21,5 +21,31 @@ describe('textRedactor', () => {
       redact('Incorrect API key provided: sk-upstream-0123456789 (sk-upstream-0123456789)'),
     ).toBe(`Incorrect API key provided: ${REDACTED} (${REDACTED})`);
     expect(redact('a short word')).toBe('a short word');
+  });
+});
+
+describe('valueRedactor', () => {
+  const secret = 'sk-upstream-0123456789';
+  const redact = valueRedactor([secret]);
+
+  it('gives back the very same object when nothing in it is secret (no copy per event)', () => {
+    const event = {
+      type: 'content_block_delta',
+      index: 0,
+      delta: { text: 'hello', list: [1, 'a'] },
+    };
+    expect(redact(event)).toBe(event);
+  });
+
+  it('replaces a secret at any depth, in values and in keys, and leaves the original alone', () => {
+    const value = { a: [{ b: `x ${secret} y` }, 'plain'], [secret]: 1, c: { d: 2 } };
+    const redacted = redact(value);
+    expect(redacted).toEqual({
+      a: [{ b: `x ${REDACTED} y` }, 'plain'],
+      [REDACTED]: 1,
+      c: { d: 2 },
+    });
+    expect(value.a[0]).toEqual({ b: `x ${secret} y` });
+    expect(redacted.c).toBe(value.c);
   });
 });
