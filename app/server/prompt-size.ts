@@ -6,7 +6,7 @@ import { AnthropicError } from '../protocol/anthropic-errors.ts';
 import type { AnthropicUsage } from '../protocol/anthropic-wire.ts';
 import type { Calibration } from '../upstream/calibration.ts';
 import type { ModelCapabilities } from '../upstream/capabilities.ts';
-import { countRequestTokens } from '../upstream/token-count.ts';
+import { countRequestTokens, tokenizerLoaded } from '../upstream/token-count.ts';
 
 /**
  * A prompt over the model's context window is answered at once with the 400 Claude Code
@@ -32,14 +32,19 @@ export function preflightTokens(
   return counted;
 }
 
-/** Counts after the response has gone (setImmediate), so the client never waits for it. */
+/**
+ * Counts after the response has gone (setImmediate), so the client never waits for it. Only once
+ * something has counted for this model (count_tokens, a pre-flight near the window): the
+ * calibration is of the counts Parley gives, and loading an encoding for it alone would cost a
+ * run that never counts some 70 MB.
+ */
 export function calibrateLater(
   calibration: Calibration,
   model: string,
   body: object,
   usage: AnthropicUsage,
 ): void {
-  if (!calibration.wantsSample(model)) return;
+  if (!tokenizerLoaded(model) || !calibration.wantsSample(model)) return;
   const reported =
     usage.input_tokens + usage.cache_read_input_tokens + usage.cache_creation_input_tokens;
   setImmediate(() => {

@@ -145,6 +145,8 @@ describe('pre-flight', () => {
 describe('calibration', () => {
   it('compares each request’s local count with the input the upstream reported', async () => {
     const { proxy, mock, client } = await startTestProxy();
+    // Calibration measures the counts Parley gives: it starts once something has counted.
+    await client().messages.countTokens({ model: 'claude-opus-4-8', messages });
     mock.enqueue(
       { output: [{ type: 'text', text: 'a' }], usage: { input: 1000, cached: 400, output: 5 } },
       { output: [{ type: 'text', text: 'b' }], usage: { input: 30, output: 5 } },

@@ -23,4 +23,14 @@ describe('Calibration', () => {
     calibration.record('m', 10, 0);
     expect(calibration.figures()).toEqual({});
   });
+
+  it('samples every request of a model until it has 16, then one in 16', () => {
+    const calibration = new Calibration();
+    const wanted = Array.from({ length: 64 }, () => calibration.wantsSample('gpt-5.1'));
+    expect(wanted.slice(0, 16).every(Boolean)).toBe(true);
+    expect(wanted.flatMap((want, index) => (want && index >= 16 ? [index + 1] : []))).toEqual([
+      32, 48, 64,
+    ]);
+    expect(calibration.wantsSample('gpt-4.1')).toBe(true);
+  });
 });
