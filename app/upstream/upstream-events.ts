@@ -12,55 +12,80 @@ export async function* upstreamEvents(
   response: Response,
   controller: AbortController,
 ): AsyncGenerator<readonly unknown[]> {
-  const { body } = response;
-  if (!body) throw new OpenAI.OpenAIError('The upstream answered a stream with no body.');
-  const decoder = new SseDecoder();
-  const text = new TextDecoder();
+  const { signal } = controller;
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  // An abort ends a pending read at once, whatever the body does with the signal.
+  const cancel = (): void => {
+    reader?.cancel().catch(() => undefined);
+  };
+  signal.addEventListener('abort', cancel, { once: true });
   let complete = false;
   try {
-    for await (const chunk of body as AsyncIterable<Uint8Array>) {
-      const batch = parse(decoder.push(text.decode(chunk, { stream: true })), response.headers);
-      if (batch.length > 0) yield batch;
-      if (batch.done) {
+    if (!response.body)
+      throw new OpenAI.OpenAIError('The upstream answered a stream with no body.');
+    reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new SseDecoder();
+    const text = new TextDecoder();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (signal.aborted) return;
+      const messages = done
+        ? [...decoder.push(text.decode()), ...decoder.end()]
+        : decoder.push(text.decode(value, { stream: true }));
+      const batch = parse(messages, response.headers);
+      if (batch.events.length > 0) yield batch.events;
+      if (batch.error) throw batch.error;
+      if (batch.done || done) {
         complete = true;
+        if (!done) cancel(); // nothing after [DONE] is read
         return;
       }
     }
-    const last = parse([...decoder.push(text.decode()), ...decoder.end()], response.headers);
-    complete = true;
-    if (last.length > 0) yield last;
   } catch (error) {
-    if (controller.signal.aborted) return;
+    if (signal.aborted) return;
     throw error;
   } finally {
+    signal.removeEventListener('abort', cancel);
     // Left early (a stop sequence, an error, the client went away): release the request. A
     // stream read to its end needs no abort, and its connection goes back to the pool.
-    if (!complete) controller.abort();
+    if (!complete) {
+      controller.abort();
+      cancel();
+    }
   }
 }
 
-type Batch = unknown[] & { done?: true };
+interface Batch {
+  /** The events before any `[DONE]` or error, in order. */
+  readonly events: unknown[];
+  readonly done: boolean;
+  /** What the stream failed with after `events`; they are still delivered first. */
+  readonly error?: Error;
+}
 
-/** The JSON events of these messages, cut at `[DONE]` (then `done` is set). */
 function parse(messages: readonly SseMessage[], headers: Headers): Batch {
-  const events: Batch = [];
+  const events: unknown[] = [];
   for (const message of messages) {
-    if (message.data === '[DONE]') {
-      events.done = true;
-      return events;
-    }
+    if (message.data === '[DONE]') return { events, done: true };
     let data: unknown;
     try {
       data = JSON.parse(message.data);
     } catch {
-      throw new SyntaxError('Error reading response: malformed server-sent event JSON.');
+      const error = new SyntaxError('Error reading response: malformed server-sent event JSON.');
+      return { events, done: false, error };
     }
     const error = errorField(data);
-    if (message.event === 'error' || error !== undefined)
-      throw new OpenAI.APIError(undefined, (error ?? data) as object, undefined, headers);
+    if (message.event === 'error' || error !== undefined) {
+      const details = (error ?? data) as object;
+      return {
+        events,
+        done: false,
+        error: new OpenAI.APIError(undefined, details, undefined, headers),
+      };
+    }
     events.push(data);
   }
-  return events;
+  return { events, done: false };
 }
 
 /** A truthy `error` field, as the SDK tests it. */
