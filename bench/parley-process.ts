@@ -26,10 +26,18 @@ export interface ParleyOptions {
 }
 
 const cli = fileURLToPath(new URL('../dist/app/cli.js', import.meta.url));
+/** Node's flags from the CLI's shebang, so the benchmark runs Parley as its bin does. */
+const shebangFlags = (
+  /^#!.*\bnode\b(.*)$/m.exec(readFileSync(cli, 'utf8').split('\n')[0] ?? '')?.[1] ?? ''
+)
+  .trim()
+  .split(/\s+/)
+  .filter(Boolean);
 
 export async function startParley(options: ParleyOptions): Promise<ParleyProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
   const args = [
+    ...shebangFlags,
     ...(options.nodeArgs ?? []),
     cli,
     'serve',
@@ -45,9 +53,28 @@ export async function startParley(options: ParleyOptions): Promise<ParleyProcess
     'error',
     ...(options.extraArgs ?? []),
   ];
-  const pinned = options.cpu !== undefined && canPin();
+  const server = await startServerProcess(args, options.cpu);
+  return {
+    ...server,
+    stop: async () => {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The bare HTTP pipe (bare-pipe.ts) in front of the same upstream: the floor of any proxy. */
+export function startBarePipe(options: ParleyOptions): Promise<ParleyProcess> {
+  const script = fileURLToPath(new URL('bare-pipe.ts', import.meta.url));
+  const args = ['--experimental-transform-types', '--no-warnings', script, options.upstreamUrl];
+  return startServerProcess(args, options.cpu);
+}
+
+/** A Node process that prints `listening on URL`, pinned to `cpu` when it can be. */
+async function startServerProcess(args: readonly string[], cpu?: number): Promise<ParleyProcess> {
+  const pinned = cpu !== undefined && canPin();
   const child: ChildProcess = pinned
-    ? spawn('taskset', ['-c', String(options.cpu), process.execPath, ...args], childOptions())
+    ? spawn('taskset', ['-c', String(cpu), process.execPath, ...args], childOptions())
     : spawn(process.execPath, args, childOptions());
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -57,18 +84,17 @@ export async function startParley(options: ParleyOptions): Promise<ParleyProcess
       if (match?.[1]) resolve(match[1]);
     });
     child.once('exit', (code) => {
-      reject(new Error(`parley exited with ${String(code)}`));
+      reject(new Error(`${args.join(' ')} exited with ${String(code)}`));
     });
   });
   return {
     url,
-    // taskset execs node in place, so the pid is Parley's own.
+    // taskset execs node in place, so the pid is the server's own.
     pid: child.pid ?? 0,
     stop: async () => {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       await exited;
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -3,12 +3,12 @@
  * codes, and graceful shutdown on signals.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rawRequest } from '../support/raw-http.ts';
-import { runCliProcess, type CliRun } from '../support/cli-process.ts';
+import { cliPath, runCliProcess, type CliRun } from '../support/cli-process.ts';
 import { useTempDirs } from '../support/temp-dir.ts';
 
 const tempDir = useTempDirs();
@@ -213,6 +213,7 @@ describe('--help and --version', () => {
       '--small-model',
       '--proxy-key',
       '--no-auth',
+      '--no-record',
       '--provider',
       '--config',
       '--log-level',
@@ -225,6 +226,18 @@ describe('--help and --version', () => {
   it('prints the package version and exits 0', async () => {
     const { code, stdout } = await runToExit(['--version']);
     expect(code).toBe(0);
+    expect(stdout).toBe(`${packageVersion}\n`);
+  });
+
+  it('runs as the bin does, through its shebang and the Node flags in it', () => {
+    expect(readFileSync(cliPath, 'utf8').split('\n')[0]).toBe(
+      '#!/usr/bin/env -S node --max-semi-space-size=8',
+    );
+    chmodSync(cliPath, 0o755); // what npm does to a package's bin
+    const nodeDir = dirname(process.execPath);
+    const stdout = execFileSync(cliPath, ['--version'], {
+      env: { PATH: `${nodeDir}:/usr/bin:/bin` },
+    }).toString();
     expect(stdout).toBe(`${packageVersion}\n`);
   });
 });
