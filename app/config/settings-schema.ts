@@ -67,7 +67,10 @@ export const settingsFields = {
       sampling: z.enum(['keep', 'drop']).optional(),
     }),
   ),
-  /** Corrections of the capability table per upstream model (limits Parley does not know). */
+  /**
+   * Corrections of the capability table per upstream model (limits Parley does not know), and
+   * its price in USD per million tokens for the cost estimate (a model the table lacks).
+   */
   models: z.record(
     z.string().min(1),
     z.object({
@@ -75,6 +78,13 @@ export const settingsFields = {
       maxOutputTokens: z.number().int().min(1).optional(),
       reasoningEfforts: z.array(z.enum(REASONING_EFFORTS)).optional(),
       acceptsSampling: z.boolean().optional(),
+      price: z
+        .object({
+          inputPerMTok: z.number().min(0),
+          cachedInputPerMTok: z.number().min(0).optional(),
+          outputPerMTok: z.number().min(0),
+        })
+        .optional(),
     }),
   ),
   /** Azure OpenAI's `api-version` query parameter (provider azure only). */

@@ -19,6 +19,7 @@ import type { TranslatedRequest } from '../translate/to-responses-request.ts';
 import type { UpstreamAdapter } from '../upstream/adapters.ts';
 import type { ModelCapabilities } from '../upstream/capabilities.ts';
 import { displayBaseUrl } from '../upstream/client.ts';
+import { costUsd } from '../upstream/pricing.ts';
 import { routeModel, type RoutingTable } from '../upstream/routing.ts';
 import type { AnthropicUsage } from '../protocol/anthropic-wire.ts';
 import type { Calibration } from '../upstream/calibration.ts';
@@ -111,7 +112,8 @@ function prepare(
     return undefined;
   }
   const request = validation.value;
-  const { upstreamModel, capabilities } = routed;
+  const { upstreamModel, capabilities, price } = routed;
+  if (price) recorder.costOf = (usage) => costUsd(price, usage);
   let translated: TranslatedRequest<object>;
   let promptTokens: number;
   try {
@@ -166,7 +168,7 @@ async function answerOnce(
     recorder.clientMessage(message, usageMissing);
     if (!usageMissing) calibrate(exchange, deps, message.usage);
     recorder.finished(200, message.stop_reason);
-    logDetail(res, exchange, message.stop_reason ?? '');
+    logDetail(res, exchange, message.stop_reason ?? '', message.usage);
     res.json(message);
   } catch (error) {
     if (isClientAbort(error)) {
@@ -231,7 +233,8 @@ async function stream(exchange: Exchange, res: Response, deps: MessagesRouteDeps
     if (error) recorder.failed(200, error.type, error.message, null);
     else if (stopReason) recorder.finished(200, stopReason);
     else recorder.failed(200, 'client_gone', 'The client closed the connection mid-stream.', null);
-    logDetail(res, exchange, error ? `error ${error.type}` : (stopReason ?? 'client gone'));
+    const ending = error ? `error ${error.type}` : (stopReason ?? 'client gone');
+    logDetail(res, exchange, ending, usage ?? undefined);
     writer.end();
   };
   try {
@@ -278,8 +281,20 @@ function calibrate(exchange: Exchange, deps: MessagesRouteDeps, usage: Anthropic
 }
 
 /** What the request log line says about this exchange (written when the response ends). */
-function logDetail(res: Response, exchange: Exchange, ending: string): void {
-  res.locals['logDetail'] = `${exchange.request.model} -> ${exchange.upstreamModel} ${ending}`;
+function logDetail(
+  res: Response,
+  exchange: Exchange,
+  ending: string,
+  usage?: AnthropicUsage,
+): void {
+  let detail = `${exchange.request.model} -> ${exchange.upstreamModel} ${ending}`;
+  if (usage) {
+    const input =
+      usage.input_tokens + usage.cache_read_input_tokens + usage.cache_creation_input_tokens;
+    const cost = exchange.recorder.costOf(usage);
+    detail += ` (${input} in, ${usage.output_tokens} out${cost === null ? '' : `, $${String(Number(cost.toPrecision(3)))}`})`;
+  }
+  res.locals['logDetail'] = detail;
 }
 
 function anthropicErrorOf(

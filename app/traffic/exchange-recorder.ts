@@ -32,6 +32,8 @@ export class ExchangeRecorder {
   readonly #openTools = new Map<number, { id: string; name: string; json: string }>();
   #seq = 0;
   #firstSentAt: number | undefined;
+  /** Prices usage once the model is routed; until then (or never) there is no cost. */
+  costOf: (usage: AnthropicUsage) => number | null = () => null;
 
   constructor(
     bus: TrafficBus | undefined,
@@ -155,6 +157,7 @@ export class ExchangeRecorder {
       cacheReadInputTokens: usage.cache_read_input_tokens,
       cacheCreationInputTokens: usage.cache_creation_input_tokens,
       estimated,
+      costUsd: this.costOf(usage),
     });
   }
 }

@@ -73,6 +73,8 @@ export interface UsageReported extends TrafficEventBase {
   readonly cacheCreationInputTokens: number;
   /** True when the upstream reported no usage and Parley estimated it. */
   readonly estimated: boolean;
+  /** What it cost at the upstream model's list price, USD; null when its price is unknown. */
+  readonly costUsd: number | null;
 }
 
 export interface ExchangeFinished extends TrafficEventBase {

@@ -25,10 +25,16 @@ export interface ModelCapabilities {
   readonly imageInput: boolean;
 }
 
-/** What a user may set per model in settings (`models`). */
+const OVERRIDABLE = [
+  'contextWindow',
+  'maxOutputTokens',
+  'reasoningEfforts',
+  'acceptsSampling',
+] as const;
+
+/** What a user may set per model in settings (`models`); other fields there are not limits. */
 export type CapabilityOverrides = {
-  readonly [K in 'contextWindow' | 'maxOutputTokens' | 'reasoningEfforts' | 'acceptsSampling']?:
-    ModelCapabilities[K] | undefined;
+  readonly [K in (typeof OVERRIDABLE)[number]]?: ModelCapabilities[K] | undefined;
 };
 
 interface Family {
@@ -90,7 +96,9 @@ export function capabilitiesFor(
     webSearch: family?.webSearch ?? false,
     imageInput: spec?.modalities?.input?.includes('image') ?? true,
     // Only what the user set: an absent field keeps the table's value.
-    ...Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined)),
+    ...Object.fromEntries(
+      OVERRIDABLE.flatMap((key) => (overrides[key] === undefined ? [] : [[key, overrides[key]]])),
+    ),
   };
 }
 

@@ -15,7 +15,7 @@ import type { AnthropicUsage } from '../protocol/anthropic-wire.ts';
 /** USD per million tokens. A missing cached price means cache hits cost the input price. */
 export interface ModelPrice {
   readonly inputPerMTok: number;
-  readonly cachedInputPerMTok?: number;
+  readonly cachedInputPerMTok?: number | undefined;
   readonly outputPerMTok: number;
 }
 
@@ -109,8 +109,12 @@ export function estimateCostUsd(
   overrides?: Readonly<Record<string, ModelPrice>>,
 ): number | null {
   const found = priceFor(model, overrides);
-  if (found === undefined) return null;
-  const { inputPerMTok, cachedInputPerMTok = inputPerMTok, outputPerMTok } = found.price;
+  return found === undefined ? null : costUsd(found.price, usage);
+}
+
+/** USD for this usage at this price (see estimateCostUsd). */
+export function costUsd(price: ModelPrice, usage: PricedUsage): number | null {
+  const { inputPerMTok, cachedInputPerMTok = inputPerMTok, outputPerMTok } = price;
   // Tokens times USD per million tokens: micro-dollars.
   const microUsd =
     (usage.input_tokens + (usage.cache_creation_input_tokens ?? 0)) * inputPerMTok +

@@ -11,6 +11,7 @@ import {
   type ModelCapabilities,
   type ReasoningEffort,
 } from './capabilities.ts';
+import { priceFor, type ModelPrice } from './pricing.ts';
 
 export interface RouteRule {
   /** The client's model name: exact, or a glob with `*` and `?` (case-insensitive). */
@@ -28,8 +29,10 @@ export interface RoutingTable {
   readonly model: string;
   readonly smallModel: string;
   readonly routes?: readonly RouteRule[];
-  /** The user's per-model corrections of the capability table (settings `models`). */
-  readonly modelOverrides?: Readonly<Record<string, CapabilityOverrides>>;
+  /** The user's per-model corrections of the capability table and prices (settings `models`). */
+  readonly modelOverrides?: Readonly<
+    Record<string, CapabilityOverrides & { readonly price?: ModelPrice | undefined }>
+  >;
   /** Models given for this run only (flags or environment): they beat the rules. */
   readonly runOverrides?: {
     readonly model?: string | undefined;
@@ -43,6 +46,8 @@ export interface RoutedModel {
   readonly rule: string;
   /** The upstream model's limits, with the route's overrides applied. */
   readonly capabilities: ModelCapabilities;
+  /** Its list price (settings first), or undefined when unknown: then no cost is estimated. */
+  readonly price: ModelPrice | undefined;
 }
 
 type Family = 'main' | 'small' | 'claude-default' | 'passthrough';
@@ -100,7 +105,27 @@ function routed(
         ? [overrides.reasoningEffort]
         : base.reasoningEfforts,
   };
-  return { upstreamModel, rule, capabilities };
+  return {
+    upstreamModel,
+    rule,
+    capabilities,
+    price: priceFor(upstreamModel, pricesOf(table))?.price,
+  };
+}
+
+const priceTables = new WeakMap<RoutingTable, Readonly<Record<string, ModelPrice>>>();
+/** The prices set in settings, by model name (built once per table). */
+function pricesOf(table: RoutingTable): Readonly<Record<string, ModelPrice>> {
+  let prices = priceTables.get(table);
+  if (!prices) {
+    prices = Object.fromEntries(
+      Object.entries(table.modelOverrides ?? {}).flatMap(([model, entry]) =>
+        entry.price ? [[model, entry.price]] : [],
+      ),
+    );
+    priceTables.set(table, prices);
+  }
+  return prices;
 }
 
 export function globMatches(pattern: string, name: string): boolean {

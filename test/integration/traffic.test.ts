@@ -80,6 +80,9 @@ describe('traffic recording', () => {
       cacheReadInputTokens: 100,
       outputTokens: 20,
       estimated: false,
+      // gpt-5.1 at $1.25 / $0.125 cached / $10 per million tokens:
+      // 200 x 1.25 + 100 x 0.125 + 20 x 10 = 462.5 micro-dollars.
+      costUsd: 0.0004625,
     });
     expect(events.at(-1)).toMatchObject({
       type: 'exchange.finished',
@@ -184,5 +187,40 @@ describe('traffic recording', () => {
     expect(recorded).not.toContain(TEST_PROXY_KEY);
     expect(recorded).not.toContain(TEST_UPSTREAM_KEY);
     expect(recorded).toContain('[redacted]');
+  });
+
+  it('prices usage from settings for a model the table lacks, and not at all when unknown', async () => {
+    const { proxy, mock, logLines } = await startTestProxy({
+      file: {
+        routes: [{ match: 'claude-haiku-*', model: 'llama-local' }],
+        models: { 'llama-local': { price: { inputPerMTok: 0.5, outputPerMTok: 1.5 } } },
+      },
+    });
+    mock.enqueue(
+      { output: [{ type: 'text', text: 'a' }], usage: { input: 1000, output: 100 } },
+      { output: [{ type: 'text', text: 'b' }], usage: { input: 1000, output: 100 } },
+    );
+    const post = async (model: string): Promise<string> => {
+      const response = await fetch(`${proxy.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': TEST_PROXY_KEY },
+        body: JSON.stringify({
+          model,
+          max_tokens: 10,
+          messages: [{ role: 'user', content: 'hi' }],
+        }),
+      });
+      return response.headers.get('request-id') ?? '';
+    };
+    const usageOf = (id: string): TrafficEvent | undefined =>
+      eventsOf(proxy.traffic?.recent() ?? [], id).find((event) => event.type === 'usage.reported');
+    // 1000 x 0.5 + 100 x 1.5 = 650 micro-dollars.
+    expect(usageOf(await post('claude-haiku-4-5'))).toMatchObject({ costUsd: 0.00065 });
+    expect(usageOf(await post('some-unpriced-model'))).toMatchObject({ costUsd: null });
+    // The request log line says what it cost too, when the price is known.
+    await expect
+      .poll(() => logLines.join('\n'))
+      .toContain('-> llama-local end_turn (1000 in, 100 out, $0.00065)');
+    expect(logLines.join('\n')).toMatch(/-> some-unpriced-model end_turn \(1000 in, 100 out\)/);
   });
 });
