@@ -162,14 +162,16 @@ async function answerOnce(
   const { recorder } = exchange;
   try {
     const response = await deps.upstream.createOnce(exchange.translated.body, exchange.signal);
-    recorder.emit({ type: 'upstream.event-received', data: asJson(response) });
+    if (recorder.enabled)
+      recorder.emit({ type: 'upstream.event-received', json: JSON.stringify(response) });
     const message = deps.upstream.toMessage(response, exchange.answer);
     const usageMissing = deps.upstream.usageMissing(response);
-    recorder.clientMessage(message, usageMissing);
+    const text = JSON.stringify(message);
+    recorder.clientMessage(message, text, usageMissing);
     if (!usageMissing) calibrate(exchange, deps, message.usage);
     recorder.finished(200, message.stop_reason);
     logDetail(res, exchange, message.stop_reason ?? '', message.usage);
-    res.json(message);
+    res.type('application/json').send(text);
   } catch (error) {
     if (isClientAbort(error)) {
       recorder.failed(null, 'client_gone', 'The client closed the connection.', null);
@@ -204,8 +206,10 @@ async function stream(exchange: Exchange, res: Response, deps: MessagesRouteDeps
   const writer = new SseWriter(res, deps.settings.pingIntervalMs);
   const usageEstimated = (): boolean => translator.outcome.usageEstimated;
   const send = (events: ReturnType<typeof translator.onEvent>): void => {
-    writer.send(events);
-    recorder.clientEvents(events, usageEstimated);
+    if (events.length === 0) return;
+    const texts = events.map((event) => JSON.stringify(event));
+    writer.send(events, texts);
+    recorder.clientEvents(events, texts, usageEstimated);
   };
   writer.open({ 'request-id': recorder.exchangeId });
   const forget = deps.inFlight.add((message) => {
@@ -241,8 +245,9 @@ async function stream(exchange: Exchange, res: Response, deps: MessagesRouteDeps
     for await (const batch of upstreamStream.events) {
       if (state.settled) continue; // the answer is out: only reading the rest keeps the socket reusable
       watchdog.refresh();
-      for (const event of batch) {
-        recorder.emit({ type: 'upstream.event-received', data: asJson(event) });
+      for (const [index, event] of batch.events.entries()) {
+        if (recorder.enabled)
+          recorder.emit({ type: 'upstream.event-received', json: batch.texts[index] ?? '' });
         send(translator.onEvent(event));
         if (translator.finished) break;
       }

@@ -41,11 +41,13 @@ export class SseWriter {
     this.#res.flushHeaders();
   }
 
-  send(events: readonly AnthropicStreamEvent[]): void {
+  /** Sends events already serialised: `texts[i]` is `events[i]` as JSON. */
+  send(events: readonly AnthropicStreamEvent[], texts: readonly string[]): void {
     if (events.length === 0) return;
     let frames = '';
-    for (const event of events)
-      frames += `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+    events.forEach((event, index) => {
+      frames += `event: ${event.type}\ndata: ${texts[index] ?? ''}\n\n`;
+    });
     this.#write(frames);
     this.#pingTimer.refresh();
   }

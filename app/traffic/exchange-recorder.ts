@@ -61,21 +61,28 @@ export class ExchangeRecorder {
     this.#bus.publish(stamped);
   }
 
-  /** Stream events as sent; tool calls and the final usage are derived from them. */
-  clientEvents(events: readonly AnthropicStreamEvent[], usageEstimated: () => boolean): void {
+  /**
+   * Stream events as sent, with their JSON text (`texts[i]` is `events[i]` serialised); tool
+   * calls and the final usage are derived from them.
+   */
+  clientEvents(
+    events: readonly AnthropicStreamEvent[],
+    texts: readonly string[],
+    usageEstimated: () => boolean,
+  ): void {
     if (!this.#bus || events.length === 0) return;
     this.#firstSentAt ??= this.#clock.monotonic();
-    for (const event of events) {
-      this.emit({ type: 'client.event-sent', event: event.type, data: asJson(event) });
+    events.forEach((event, index) => {
+      this.emit({ type: 'client.event-sent', event: event.type, json: texts[index] ?? '' });
       this.#observe(event, usageEstimated);
-    }
+    });
   }
 
-  /** A whole message sent without streaming. */
-  clientMessage(message: AnthropicMessage, usageEstimated: boolean): void {
+  /** A whole message sent without streaming, and its JSON text. */
+  clientMessage(message: AnthropicMessage, text: string, usageEstimated: boolean): void {
     if (!this.#bus) return;
     this.#firstSentAt ??= this.#clock.monotonic();
-    this.emit({ type: 'client.event-sent', event: 'message', data: asJson(message) });
+    this.emit({ type: 'client.event-sent', event: 'message', json: text });
     for (const block of message.content) {
       if (block.type !== 'tool_use') continue;
       this.emit({ type: 'tool-call.started', toolUseId: block.id, name: block.name });

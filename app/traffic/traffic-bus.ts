@@ -4,7 +4,7 @@
  * before any subscriber or the store sees an event, so no transport can leak a secret. A
  * subscriber that throws is dropped; it can never break the proxied request.
  */
-import { redactHeaders, valueRedactor } from './redact.ts';
+import { redactHeaders, textRedactor, valueRedactor } from './redact.ts';
 import type { JsonValue, TrafficEvent } from './traffic-event.ts';
 
 export interface TrafficBusOptions {
@@ -20,6 +20,8 @@ export interface TrafficBusOptions {
 
 /** What a small event is counted as; bodies are measured. */
 const SMALL_EVENT_BYTES = 512;
+/** An event object around its JSON text: the fields every event has, and the string's header. */
+const EVENT_OVERHEAD_BYTES = 160;
 
 export type TrafficListener = (event: TrafficEvent) => void;
 
@@ -31,6 +33,7 @@ export class TrafficBus {
   readonly #maxBytes: number;
   #bytes = 0;
   readonly #redactValue: <T extends JsonValue>(value: T) => T;
+  readonly #redactText: (text: string) => string;
   #dropped = 0;
 
   constructor(options: TrafficBusOptions) {
@@ -38,6 +41,7 @@ export class TrafficBus {
     this.#maxEvents = options.maxEventsPerExchange ?? 2_000;
     this.#maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
     this.#redactValue = valueRedactor(options.secrets);
+    this.#redactText = textRedactor(options.secrets);
   }
 
   /** Events not kept in the store because their exchange was over its bound. */
@@ -110,8 +114,8 @@ export class TrafficBus {
         };
       case 'upstream.event-received':
       case 'client.event-sent': {
-        const data = value(event.data);
-        return data === event.data ? event : { ...event, data };
+        const json = this.#redactText(event.json);
+        return json === event.json ? event : { ...event, json };
       }
       case 'tool-call.completed':
         return { ...event, input: value(event.input) };
@@ -125,7 +129,7 @@ export class TrafficBus {
   }
 }
 
-/** Bodies are measured (a few times per exchange); stream events are small and counted flat. */
+/** Bodies are measured (a few times per exchange); events carrying JSON text by its length. */
 function sizeOf(event: TrafficEvent): number {
   switch (event.type) {
     case 'exchange.started':
@@ -134,17 +138,8 @@ function sizeOf(event: TrafficEvent): number {
       return JSON.stringify(event.body).length + SMALL_EVENT_BYTES;
     case 'upstream.event-received':
     case 'client.event-sent':
-      // A whole non-streaming answer arrives as one event; stream events are small.
-      return isWholeAnswer(event.data) ? JSON.stringify(event.data).length : SMALL_EVENT_BYTES;
+      return event.json.length + EVENT_OVERHEAD_BYTES;
     default:
       return SMALL_EVENT_BYTES;
   }
-}
-
-function isWholeAnswer(data: JsonValue): boolean {
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) return false;
-  const record = data as Readonly<Record<string, JsonValue>>;
-  return (
-    'output' in record || record['object'] === 'chat.completion' || record['type'] === 'message'
-  );
 }

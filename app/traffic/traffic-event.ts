@@ -40,16 +40,23 @@ export interface UpstreamRequested extends TrafficEventBase {
   readonly notes: readonly string[];
 }
 
+/**
+ * Stream events are kept as the JSON text that went over the wire, not as objects: exactly what
+ * was received and sent, and a few hundred of them per exchange cost the store one string each
+ * (no object graphs for the garbage collector to trace, no walk to redact them).
+ */
 export interface UpstreamEventReceived extends TrafficEventBase {
   readonly type: 'upstream.event-received';
-  /** The upstream event as parsed JSON (or the whole body when not streaming). */
-  readonly data: JsonValue;
+  /** The upstream event's JSON text as it arrived (the whole body when not streaming). */
+  readonly json: string;
 }
 
 export interface ClientEventSent extends TrafficEventBase {
   readonly type: 'client.event-sent';
+  /** The event's type (`message` for a whole answer sent without streaming). */
   readonly event: string;
-  readonly data: JsonValue;
+  /** Its JSON text as sent: the SSE `data` line, or the whole body. */
+  readonly json: string;
 }
 
 export interface ToolCallStarted extends TrafficEventBase {

@@ -18,7 +18,7 @@ import { ResponsesStreamTranslator } from '../translate/from-responses-stream.ts
 import { toChatRequest } from '../translate/to-chat-request.ts';
 import { toResponsesRequest, type TranslatedRequest } from '../translate/to-responses-request.ts';
 import type { ModelCapabilities } from './capabilities.ts';
-import { upstreamEvents } from './upstream-events.ts';
+import { upstreamEvents, type UpstreamBatch } from './upstream-events.ts';
 
 export interface StreamTranslator {
   readonly finished: boolean;
@@ -33,7 +33,7 @@ export interface StreamTranslator {
  * and the controller that aborts the request behind them.
  */
 export interface UpstreamStream {
-  readonly events: AsyncIterable<readonly unknown[]>;
+  readonly events: AsyncIterable<UpstreamBatch>;
   readonly controller: AbortController;
 }
 

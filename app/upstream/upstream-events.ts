@@ -1,6 +1,7 @@
 /**
  * The body of a streaming upstream response -> its JSON events, one batch per chunk read, so
- * the messages route awaits once per network read instead of once per event. Error semantics
+ * the messages route awaits once per network read instead of once per event. Each event comes
+ * with its JSON text as received, for the traffic record. Error semantics
  * are the `openai` SDK's (its `Stream`, legacy mode): `data: [DONE]` ends the stream; an
  * `event: error` message or a payload with an `error` field is thrown as the SDK's APIError;
  * a payload that is not JSON is a SyntaxError; an abort through `controller` ends quietly.
@@ -11,7 +12,7 @@ import { SseDecoder, type SseMessage } from './sse-decoder.ts';
 export async function* upstreamEvents(
   response: Response,
   controller: AbortController,
-): AsyncGenerator<readonly unknown[]> {
+): AsyncGenerator<UpstreamBatch> {
   const { signal } = controller;
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   // An abort ends a pending read at once, whatever the body does with the signal.
@@ -33,7 +34,7 @@ export async function* upstreamEvents(
         ? [...decoder.push(text.decode()), ...decoder.end()]
         : decoder.push(text.decode(value, { stream: true }));
       const batch = parse(messages, response.headers);
-      if (batch.events.length > 0) yield batch.events;
+      if (batch.events.length > 0) yield { events: batch.events, texts: batch.texts };
       if (batch.error) throw batch.error;
       if (batch.done || done) {
         complete = true;
@@ -55,9 +56,14 @@ export async function* upstreamEvents(
   }
 }
 
-interface Batch {
-  /** The events before any `[DONE]` or error, in order. */
-  readonly events: unknown[];
+export interface UpstreamBatch {
+  /** The events before any `[DONE]` or error, in order, parsed. */
+  readonly events: readonly unknown[];
+  /** Their JSON texts as received: `texts[i]` is what `events[i]` was parsed from. */
+  readonly texts: readonly string[];
+}
+
+interface Batch extends UpstreamBatch {
   readonly done: boolean;
   /** What the stream failed with after `events`; they are still delivered first. */
   readonly error?: Error;
@@ -65,27 +71,30 @@ interface Batch {
 
 function parse(messages: readonly SseMessage[], headers: Headers): Batch {
   const events: unknown[] = [];
+  const texts: string[] = [];
   for (const message of messages) {
-    if (message.data === '[DONE]') return { events, done: true };
+    if (message.data === '[DONE]') return { events, texts, done: true };
     let data: unknown;
     try {
       data = JSON.parse(message.data);
     } catch {
       const error = new SyntaxError('Error reading response: malformed server-sent event JSON.');
-      return { events, done: false, error };
+      return { events, texts, done: false, error };
     }
     const error = errorField(data);
     if (message.event === 'error' || error !== undefined) {
       const details = (error ?? data) as object;
       return {
         events,
+        texts,
         done: false,
         error: new OpenAI.APIError(undefined, details, undefined, headers),
       };
     }
     events.push(data);
+    texts.push(message.data);
   }
-  return { events, done: false };
+  return { events, texts, done: false };
 }
 
 /** A truthy `error` field, as the SDK tests it. */

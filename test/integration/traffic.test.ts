@@ -61,7 +61,9 @@ describe('traffic recording', () => {
     const upstreamEvents = events.filter((event) => event.type === 'upstream.event-received');
     expect(upstreamEvents.length).toBeGreaterThan(10);
     const sent = events.flatMap((event) =>
-      event.type === 'client.event-sent' ? [{ event: event.event, data: event.data }] : [],
+      event.type === 'client.event-sent'
+        ? [{ event: event.event, data: JSON.parse(event.json) as unknown }]
+        : [],
     );
     expect(lifecycleViolations(sent)).toEqual([]);
     expect(sent.length).toBe(frames.filter((frame) => frame.event !== 'ping').length + 1); // the recorded stream includes the first ping

@@ -25,7 +25,7 @@ const sent = (exchangeId: string, seq: number): TrafficEvent => ({
   ...base(exchangeId, seq),
   type: 'client.event-sent',
   event: 'ping',
-  data: { type: 'ping' },
+  json: '{"type":"ping"}',
 });
 const finished = (exchangeId: string, seq: number): TrafficEvent => ({
   ...base(exchangeId, seq),

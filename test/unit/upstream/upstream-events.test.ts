@@ -75,7 +75,11 @@ async function batchesOf(
   controller = new AbortController(),
 ): Promise<(readonly unknown[])[]> {
   const batches: (readonly unknown[])[] = [];
-  for await (const batch of upstreamEvents(response, controller)) batches.push(batch);
+  for await (const batch of upstreamEvents(response, controller)) {
+    // Each event comes with the very text it was parsed from.
+    expect(batch.texts.map((text) => JSON.parse(text) as unknown)).toEqual(batch.events);
+    batches.push(batch.events);
+  }
   return batches;
 }
 
@@ -288,7 +292,7 @@ describe('upstreamEvents: errors', () => {
     const error = await rejectionOf(
       (async () => {
         for await (const batch of upstreamEvents(responseOf(pieces), new AbortController()))
-          ours.push(...batch);
+          ours.push(...batch.events);
       })(),
     );
     expect((error as Error).message).toBe('boom');
@@ -301,7 +305,7 @@ describe('upstreamEvents: errors', () => {
       (async () => {
         const response = responseOf(['data: {"a":1}\n\ndata: nope\n\n']);
         for await (const batch of upstreamEvents(response, new AbortController()))
-          ours.push(...batch);
+          ours.push(...batch.events);
       })(),
     );
     expect(error).toBeInstanceOf(SyntaxError);
@@ -314,7 +318,10 @@ describe('upstreamEvents: abort and early exit', () => {
     const controller = new AbortController();
     const source = bodyOf(['data: {"a":1}\n\n'], { open: true, abortedBy: controller.signal });
     const events = upstreamEvents(new Response(source.body), controller);
-    expect(await events.next()).toEqual({ done: false, value: [{ a: 1 }] });
+    expect(await events.next()).toEqual({
+      done: false,
+      value: { events: [{ a: 1 }], texts: ['{"a":1}'] },
+    });
     const reading = events.next(); // waits on a body that never closes
     await sleep(10);
     controller.abort();
@@ -329,7 +336,10 @@ describe('upstreamEvents: abort and early exit', () => {
       abortedBy: controller.signal,
     });
     const events = upstreamEvents(new Response(source.body), controller);
-    expect(await events.next()).toEqual({ done: false, value: [{ a: 1 }] });
+    expect(await events.next()).toEqual({
+      done: false,
+      value: { events: [{ a: 1 }], texts: ['{"a":1}'] },
+    });
     controller.abort(); // {b:2} is queued, but an errored fetch body drops its queue
     expect(await Promise.race([events.next(), sleep(1_000)])).toEqual(ended);
   });
@@ -363,7 +373,10 @@ describe('upstreamEvents: abort and early exit', () => {
         )
         .asResponse();
       const events = upstreamEvents(response, controller);
-      expect(await events.next()).toEqual({ done: false, value: [{ a: 1 }] });
+      expect(await events.next()).toEqual({
+        done: false,
+        value: { events: [{ a: 1 }], texts: ['{"a":1}'] },
+      });
       const reading = events.next();
       await sleep(10);
       controller.abort();
@@ -395,7 +408,10 @@ describe('upstreamEvents: abort and early exit', () => {
     const source = bodyOf(['data: {"a":1}\n\n'], { open: true });
     const events = upstreamEvents(new Response(source.body), controller);
     try {
-      expect(await events.next()).toEqual({ done: false, value: [{ a: 1 }] });
+      expect(await events.next()).toEqual({
+        done: false,
+        value: { events: [{ a: 1 }], texts: ['{"a":1}'] },
+      });
       const reading = events.next();
       await sleep(10);
       controller.abort();
@@ -410,7 +426,7 @@ describe('upstreamEvents: abort and early exit', () => {
     const source = bodyOf(['data: {"a":1}\n\n', 'data: {"b":2}\n\n'], { open: true });
     const seen: unknown[] = [];
     for await (const batch of upstreamEvents(new Response(source.body), controller)) {
-      seen.push(...batch);
+      seen.push(...batch.events);
       break;
     }
     expect(seen).toEqual([{ a: 1 }]);
@@ -481,7 +497,7 @@ async function ourOutcome(chunks: readonly Uint8Array[]): Promise<Outcome> {
   let error: unknown;
   try {
     for await (const batch of upstreamEvents(responseOfChunks(chunks), controller))
-      items.push(...batch);
+      items.push(...batch.events);
   } catch (caught) {
     error = caught;
   }
