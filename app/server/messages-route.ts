@@ -49,6 +49,7 @@ export interface MessagesRouteDeps {
 
 interface Exchange {
   readonly request: MessagesRequest;
+  readonly bodyBytes: number;
   readonly upstreamModel: string;
   readonly capabilities: ModelCapabilities;
   readonly translated: TranslatedRequest<object>;
@@ -65,13 +66,17 @@ export function messagesRoute(
     const exchange = prepare(req, res, deps, options.alwaysStream);
     if (!exchange) return;
     for (const note of exchange.translated.notes) deps.logger.debug(`${req.path}: ${note}`);
-    exchange.recorder.emit({
-      type: 'upstream.requested',
-      api: deps.upstream.api,
-      url: `${displayBaseUrl(deps.settings.baseUrl)}${deps.upstream.path}`,
-      body: asJson(exchange.translated.body),
-      notes: exchange.translated.notes,
-    });
+    // The translated body weighs about what the client's did: measuring it would serialise it.
+    exchange.recorder.emit(
+      {
+        type: 'upstream.requested',
+        api: deps.upstream.api,
+        url: `${displayBaseUrl(deps.settings.baseUrl)}${deps.upstream.path}`,
+        body: asJson(exchange.translated.body),
+        notes: exchange.translated.notes,
+      },
+      exchange.bodyBytes,
+    );
     if (options.alwaysStream || exchange.request.stream === true) await stream(exchange, res, deps);
     else await answerOnce(exchange, res, deps);
   };
@@ -85,23 +90,29 @@ function prepare(
   alwaysStream: boolean,
 ): Exchange | undefined {
   const body: unknown = req.body;
+  const measured: unknown = res.locals['bodyBytes'];
+  // The client body's size: the pre-flight's estimate and the traffic store's bound read it.
+  const bodyBytes = typeof measured === 'number' ? measured : JSON.stringify(body).length;
   const recorder = new ExchangeRecorder(deps.traffic, String(res.getHeader('request-id') ?? ''));
   const fields = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   const clientModel = typeof fields['model'] === 'string' ? fields['model'] : null;
   const routed = clientModel === null ? undefined : routeModel(clientModel, deps.routing);
   // Copying the headers is work only a recording needs.
   if (recorder.enabled) {
-    recorder.emit({
-      type: 'exchange.started',
-      method: req.method,
-      route: req.path,
-      clientModel,
-      upstreamModel: routed?.upstreamModel ?? null,
-      routingRule: routed?.rule ?? null,
-      stream: alwaysStream || fields['stream'] === true,
-      headers: stringHeaders(req),
-      request: asJson(body ?? null),
-    });
+    recorder.emit(
+      {
+        type: 'exchange.started',
+        method: req.method,
+        route: req.path,
+        clientModel,
+        upstreamModel: routed?.upstreamModel ?? null,
+        routingRule: routed?.rule ?? null,
+        stream: alwaysStream || fields['stream'] === true,
+        headers: stringHeaders(req),
+        request: asJson(body ?? null),
+      },
+      bodyBytes,
+    );
   }
 
   const validation = validateMessagesRequest(body);
@@ -118,8 +129,6 @@ function prepare(
   let promptTokens: number;
   try {
     translated = deps.upstream.translate(request, { upstreamModel, capabilities, hash: sha256Hex });
-    const measured: unknown = res.locals['bodyBytes'];
-    const bodyBytes = typeof measured === 'number' ? measured : JSON.stringify(body).length;
     promptTokens = preflightTokens(translated.body, bodyBytes, upstreamModel, capabilities);
   } catch (error) {
     // A request the upstream cannot take (a PDF for a server without files, too many tools).
@@ -136,6 +145,7 @@ function prepare(
   });
   return {
     request,
+    bodyBytes,
     upstreamModel,
     capabilities,
     translated,
@@ -246,8 +256,7 @@ async function stream(exchange: Exchange, res: Response, deps: MessagesRouteDeps
       if (state.settled) continue; // the answer is out: only reading the rest keeps the socket reusable
       watchdog.refresh();
       for (const [index, event] of batch.events.entries()) {
-        if (recorder.enabled)
-          recorder.emit({ type: 'upstream.event-received', json: batch.texts[index] ?? '' });
+        recorder.upstreamEvent(batch.texts[index] ?? '');
         send(translator.onEvent(event));
         if (translator.finished) break;
       }

@@ -49,7 +49,8 @@ export class ExchangeRecorder {
     return this.#bus !== undefined;
   }
 
-  emit(draft: TrafficEventDraft): void {
+  /** Publishes one event; `bytes` is its size when the caller knows it (a body's length). */
+  emit(draft: TrafficEventDraft, bytes?: number): void {
     if (!this.#bus) return;
     const stamped = {
       ...draft,
@@ -58,7 +59,20 @@ export class ExchangeRecorder {
       at: this.#clock.now(),
       t: this.#clock.monotonic(),
     } as TrafficEvent;
-    this.#bus.publish(stamped);
+    this.#bus.publish(stamped, bytes);
+  }
+
+  /** An upstream stream event as received: the hot path, one object per event. */
+  upstreamEvent(json: string): void {
+    if (!this.#bus) return;
+    this.#bus.publish({
+      type: 'upstream.event-received',
+      json,
+      exchangeId: this.exchangeId,
+      seq: this.#seq++,
+      at: this.#clock.now(),
+      t: this.#clock.monotonic(),
+    });
   }
 
   /**
@@ -72,8 +86,17 @@ export class ExchangeRecorder {
   ): void {
     if (!this.#bus || events.length === 0) return;
     this.#firstSentAt ??= this.#clock.monotonic();
+    const bus = this.#bus;
     events.forEach((event, index) => {
-      this.emit({ type: 'client.event-sent', event: event.type, json: texts[index] ?? '' });
+      bus.publish({
+        type: 'client.event-sent',
+        event: event.type,
+        json: texts[index] ?? '',
+        exchangeId: this.exchangeId,
+        seq: this.#seq++,
+        at: this.#clock.now(),
+        t: this.#clock.monotonic(),
+      });
       this.#observe(event, usageEstimated);
     });
   }

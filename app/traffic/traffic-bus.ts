@@ -49,9 +49,10 @@ export class TrafficBus {
     return this.#dropped;
   }
 
-  publish(event: TrafficEvent): void {
+  /** `bytes`: the event's size when the publisher knows it (saves measuring a big body). */
+  publish(event: TrafficEvent, bytes?: number): void {
     const safe = this.#redact(event);
-    this.#keep(safe);
+    this.#keep(safe, bytes);
     for (const listener of this.#listeners) {
       try {
         listener(safe);
@@ -76,7 +77,7 @@ export class TrafficBus {
     return this.#bytes;
   }
 
-  #keep(event: TrafficEvent): void {
+  #keep(event: TrafficEvent, knownBytes: number | undefined): void {
     let exchange = this.#store.get(event.exchangeId);
     if (!exchange) {
       exchange = { events: [], bytes: 0 };
@@ -87,7 +88,7 @@ export class TrafficBus {
       this.#dropped += 1;
       return;
     }
-    const bytes = sizeOf(event);
+    const bytes = knownBytes === undefined ? sizeOf(event) : knownBytes + SMALL_EVENT_BYTES;
     exchange.events.push(event);
     exchange.bytes += bytes;
     this.#bytes += bytes;
