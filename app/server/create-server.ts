@@ -2,7 +2,6 @@
  * The express app: guards, body parsing, routes and the Anthropic-shaped fallbacks. It holds no
  * translation logic; routes compose the translators and the upstream client they are given.
  */
-import { randomBytes } from 'node:crypto';
 import express, { type Express, type RequestHandler, type Response } from 'express';
 import type OpenAI from 'openai';
 import type { ChatDialect } from '../config/providers.ts';
@@ -21,6 +20,7 @@ import { countTokensRoute } from './count-tokens-route.ts';
 import type { InFlightStreams } from './in-flight.ts';
 import { messagesRoute } from './messages-route.ts';
 import { modelsRoutes } from './models-route.ts';
+import { randomId } from './random-id.ts';
 import { requestLog } from './request-log.ts';
 import { sendError } from './send-error.ts';
 
@@ -51,7 +51,7 @@ export interface ServerDeps {
 
 export function createServer(deps: ServerDeps): Express {
   const { settings, logger } = deps;
-  const newRequestId = deps.newRequestId ?? (() => `req_${randomBytes(12).toString('hex')}`);
+  const newRequestId = deps.newRequestId ?? (() => randomId('req_'));
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');

@@ -5,7 +5,6 @@
  * `error` event. Nothing is left running when the client disconnects. Each step is recorded on
  * the traffic bus for the inspector.
  */
-import { randomBytes } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Settings } from '../config/settings-schema.ts';
 import type { Logger } from '../log.ts';
@@ -26,6 +25,7 @@ import type { Calibration } from '../upstream/calibration.ts';
 import { isClientAbort, toUpstreamFailure } from '../upstream/upstream-failure.ts';
 import type { InFlightStreams } from './in-flight.ts';
 import { calibrateLater, preflightTokens } from './prompt-size.ts';
+import { randomId } from './random-id.ts';
 import { sendError } from './send-error.ts';
 import { sha256Hex } from './sha256.ts';
 import { SseWriter } from './sse-writer.ts';
@@ -152,13 +152,13 @@ function prepare(
     signal: controller.signal,
     recorder,
     answer: {
-      messageId: `msg_${randomBytes(12).toString('hex')}`,
+      messageId: randomId('msg_'),
       clientModel: request.model,
       toolNames: translated.toolNames,
       declaredToolNames: new Set((request.tools ?? []).map((tool) => tool.name)),
       stopSequences: translated.stopSequences,
       inputTokenEstimate: promptTokens,
-      newToolUseId: () => `toolu_${randomBytes(12).toString('hex')}`,
+      newToolUseId: () => randomId('toolu_'),
     },
   };
 }
