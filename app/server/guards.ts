@@ -41,10 +41,18 @@ export function hostGuard({
   };
 }
 
-/** Browsers send Origin; Claude Code and the SDKs do not. A page must never reach the proxy. */
+/**
+ * Browsers send Origin; Claude Code and the SDKs do not. A web page must never reach the proxy,
+ * except Parley's own inspector page, which it serves itself: same origin, so its Origin is
+ * exactly `http://` and the Host this request was addressed to (which the host guard checked).
+ */
 export function originGuard(): RequestHandler {
   return (req, res, next) => {
-    if (req.headers.origin === undefined) {
+    const origin = req.headers.origin;
+    if (
+      origin === undefined ||
+      origin.toLowerCase() === `http://${req.headers.host ?? ''}`.toLowerCase()
+    ) {
       next();
       return;
     }

@@ -176,7 +176,30 @@ describe('Host and Origin guards', () => {
     expect(response.status).toBe(200);
   });
 
-  it('refuses any request with an Origin header, even with the right key', async () => {
+  it('accepts only its own origin (the inspector page it serves), never another page', async () => {
+    const { proxy } = await startTestProxy();
+    const withOrigin = (origin: string, host = `127.0.0.1:${proxy.port}`) =>
+      rawRequest(`${proxy.url}/v1/models`, {
+        headers: { origin, host, 'x-api-key': TEST_PROXY_KEY },
+      });
+    expect((await withOrigin(`http://127.0.0.1:${proxy.port}`)).status).toBe(200);
+    expect(
+      (await withOrigin(`http://localhost:${proxy.port}`, `localhost:${proxy.port}`)).status,
+    ).toBe(200);
+    for (const origin of [
+      `http://localhost:${proxy.port}`, // another origin than the Host this request names
+      `http://127.0.0.1:${proxy.port + 1}`,
+      `https://127.0.0.1:${proxy.port}`,
+      'null',
+      'http://evil.example',
+    ]) {
+      const response = await withOrigin(origin);
+      expect(response.status, origin).toBe(403);
+      expect(response.headers['access-control-allow-origin']).toBeUndefined();
+    }
+  });
+
+  it('refuses a request with a foreign Origin header, even with the right key', async () => {
     const { proxy } = await startTestProxy();
     const response = await rawRequest(`${proxy.url}/v1/messages`, {
       method: 'POST',
