@@ -7,31 +7,50 @@
  */
 import { startMockUpstream } from '../test/support/mock-openai/mock-upstream.ts';
 import { expectedCounts, runLoad } from './load-run.ts';
-import { BENCH_PROXY_KEY, openSockets, rssMb, rssSampler, startParley } from './parley-process.ts';
+import {
+  BENCH_PROXY_KEY,
+  heapAfterGc,
+  openSockets,
+  rssMb,
+  rssSampler,
+  startParley,
+} from './parley-process.ts';
 
 const requests = Number(process.env['BENCH_REQUESTS'] ?? 1_000);
 const concurrency = Number(process.env['BENCH_CONCURRENCY'] ?? 64);
 
 const mock = await startMockUpstream();
-const parley = await startParley({ upstreamUrl: mock.url });
+// The traffic recorder keeps exchanges by design (up to its bound), so memory is measured
+// without it unless BENCH_RECORD=1: what must come back is everything else.
+const record = process.env['BENCH_RECORD'] === '1';
+const parley = await startParley({
+  upstreamUrl: mock.url,
+  inspect: true,
+  extraArgs: record ? [] : ['--no-record'],
+});
 const { pid } = parley;
 const proxyUrl = parley.url;
 const proxyKey = BENCH_PROXY_KEY;
 
 await new Promise((resolve) => setTimeout(resolve, 300));
-const before = { rss: rssMb(pid), sockets: openSockets(pid) };
+const inspector = parley.inspectorUrl ?? '';
+const before = { rss: rssMb(pid), sockets: openSockets(pid), heap: await heapAfterGc(inspector) };
 const sampler = rssSampler(pid);
 const figures = await runLoad({ proxyUrl, proxyKey, mock, requests, concurrency });
 const peak = sampler.stop();
 await new Promise((resolve) => setTimeout(resolve, 1_000));
-const after = { rss: rssMb(pid), sockets: openSockets(pid) };
+const after = { rss: rssMb(pid), sockets: openSockets(pid), heap: await heapAfterGc(inspector) };
+// The same load once more: a leak grows the heap again; pools and caches filled once do not.
+const again = await runLoad({ proxyUrl, proxyKey, mock, requests, concurrency });
+await new Promise((resolve) => setTimeout(resolve, 1_000));
+const afterAgain = { heap: await heapAfterGc(inspector), lost: again.lost };
 
 const expected = expectedCounts(requests);
 const line = (label: string, value: string): void => {
   process.stdout.write(`${label.padEnd(34)} ${value}\n`);
 };
 process.stdout.write(
-  `\nParley load run: ${requests} streaming requests, concurrency ${concurrency}\n\n`,
+  `\nParley load run: ${requests} streaming requests, concurrency ${concurrency}, recorder ${record ? 'on' : 'off'}\n\n`,
 );
 line('completed', `${figures.completed} / ${expected.normal}`);
 line(
@@ -55,10 +74,19 @@ line(
   `${before.rss.toFixed(1)} / ${peak.toFixed(1)} / ${after.rss.toFixed(1)} MB`,
 );
 line(
+  'V8 heap after a full GC, before / after',
+  `${before.heap.toFixed(1)} / ${after.heap.toFixed(1)} MB (RSS stays up: V8 keeps freed pages mapped)`,
+);
+line(
+  'V8 heap after the same load again',
+  `${afterAgain.heap.toFixed(1)} MB (${afterAgain.lost} lost in that run)`,
+);
+line(
   'open sockets before / after',
   `${before.sockets} / ${after.sockets} (the listening socket and the upstream pool included)`,
 );
 
 await parley.stop();
 await mock.close();
-process.exitCode = figures.lost === 0 && figures.lifecycleViolations === 0 ? 0 : 1;
+process.exitCode =
+  figures.lost === 0 && figures.lifecycleViolations === 0 && afterAgain.lost === 0 ? 0 : 1;

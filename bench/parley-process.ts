@@ -13,6 +13,8 @@ export const BENCH_PROXY_KEY = 'bench-proxy-key-0123456789';
 export interface ParleyProcess {
   readonly url: string;
   readonly pid: number;
+  /** The V8 inspector's WebSocket URL, when started with `inspect` (for heapAfterGc). */
+  readonly inspectorUrl: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -23,6 +25,8 @@ export interface ParleyOptions {
   readonly cpu?: number;
   /** Node's own flags (`--cpu-prof`, `--heapsnapshot-signal`). */
   readonly nodeArgs?: readonly string[];
+  /** Open the V8 inspector on a loopback port, so heapAfterGc can ask the process. */
+  readonly inspect?: boolean;
 }
 
 const cli = fileURLToPath(new URL('../dist/app/cli.js', import.meta.url));
@@ -38,6 +42,7 @@ export async function startParley(options: ParleyOptions): Promise<ParleyProcess
   const dir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
   const args = [
     ...shebangFlags,
+    ...(options.inspect === true ? ['--inspect=127.0.0.1:0'] : []),
     ...(options.nodeArgs ?? []),
     cli,
     'serve',
@@ -76,6 +81,16 @@ async function startServerProcess(args: readonly string[], cpu?: number): Promis
   const child: ChildProcess = pinned
     ? spawn('taskset', ['-c', String(cpu), process.execPath, ...args], childOptions())
     : spawn(process.execPath, args, childOptions());
+  // Its stderr is passed through, except the inspector's own announcement, which is read.
+  let inspectorUrl: string | undefined;
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    for (const line of chunk.split('\n')) {
+      const match = /^Debugger listening on (ws:\S+)/.exec(line);
+      if (match) inspectorUrl = match[1];
+      else if (line !== '' && !/^(For help, see|Debugger )/.test(line))
+        process.stderr.write(`${line}\n`);
+    }
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
@@ -91,6 +106,9 @@ async function startServerProcess(args: readonly string[], cpu?: number): Promis
     url,
     // taskset execs node in place, so the pid is the server's own.
     pid: child.pid ?? 0,
+    get inspectorUrl() {
+      return inspectorUrl;
+    },
     stop: async () => {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
@@ -106,7 +124,7 @@ function childOptions(): Parameters<typeof spawn>[2] {
       HOME: process.env['HOME'],
       OPENAI_API_KEY: 'bench-upstream-key',
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   };
 }
 
@@ -164,4 +182,36 @@ export function rssSampler(pid: number): { stop(): number } {
       return Math.max(peak, rssMb(pid));
     },
   };
+}
+
+/**
+ * The V8 heap in use after a full garbage collection, in MB, asked of the process over its
+ * inspector: unlike RSS (V8 keeps freed pages mapped), it says whether memory was really released.
+ */
+export async function heapAfterGc(inspectorUrl: string): Promise<number> {
+  const socket = new WebSocket(inspectorUrl);
+  await new Promise((resolve, reject) => {
+    socket.addEventListener('open', resolve, { once: true });
+    socket.addEventListener('error', reject, { once: true });
+  });
+  let nextId = 1;
+  const call = (method: string): Promise<Record<string, unknown>> =>
+    new Promise((resolve) => {
+      const id = nextId++;
+      const onMessage = (message: MessageEvent): void => {
+        const reply = JSON.parse(String(message.data)) as {
+          id?: number;
+          result?: Record<string, unknown>;
+        };
+        if (reply.id !== id) return;
+        socket.removeEventListener('message', onMessage);
+        resolve(reply.result ?? {});
+      };
+      socket.addEventListener('message', onMessage);
+      socket.send(JSON.stringify({ id, method }));
+    });
+  await call('HeapProfiler.collectGarbage');
+  const usage = await call('Runtime.getHeapUsage');
+  socket.close();
+  return Number(usage['usedSize']) / 1024 / 1024;
 }
