@@ -10,7 +10,8 @@ import { InFlightStreams } from './server/in-flight.ts';
 import { TrafficBus } from './traffic/traffic-bus.ts';
 import { Calibration } from './upstream/calibration.ts';
 import { listen } from './server/listen.ts';
-import { createUpstreamClient } from './upstream/client.ts';
+import { clientForTarget } from './upstream/client.ts';
+import { routeUpstreams } from './upstream/route-upstreams.ts';
 import { PARLEY_VERSION } from './version.ts';
 
 export { loadSettings, SettingsError } from './config/load-settings.ts';
@@ -52,25 +53,27 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   let url = '';
   const inFlight = new InFlightStreams();
   const calibration = new Calibration();
-  const traffic =
-    options.recordTraffic === false
-      ? undefined
-      : new TrafficBus({ secrets: [settings.proxyKey, upstreamApiKey] });
+  // Hidden wherever Parley passes text on: the proxy key and every upstream key.
+  const secrets = [
+    settings.proxyKey,
+    upstreamApiKey,
+    ...options.loaded.routeProviders.map((provider) => provider.apiKey),
+  ];
+  const traffic = options.recordTraffic === false ? undefined : new TrafficBus({ secrets });
   const app = createServer({
     settings,
     settingsPath,
     upstream:
       options.upstream ??
-      createUpstreamClient({
-        baseUrl: settings.baseUrl,
-        apiKey: upstreamApiKey,
-        timeoutMs: settings.upstreamTimeoutMs,
-        maxRetries: settings.upstreamMaxRetries,
-        headers: options.loaded.upstreamHeaders,
-        ...(options.loaded.upstreamClient === 'azure'
-          ? { azure: { apiVersion: settings.azureApiVersion } }
-          : {}),
-      }),
+      clientForTarget(
+        {
+          baseUrl: settings.baseUrl,
+          apiKey: upstreamApiKey,
+          headers: options.loaded.upstreamHeaders,
+          client: options.loaded.upstreamClient,
+        },
+        settings,
+      ),
     chatDialect: options.loaded.chatDialect,
     routing: {
       model: settings.model,
@@ -85,7 +88,8 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     publicUrl: () => url,
     inFlight,
     calibration,
-    secrets: [settings.proxyKey, upstreamApiKey],
+    secrets,
+    routeUpstreams: routeUpstreams(options.loaded.routeProviders, settings),
     ...(traffic ? { traffic } : {}),
   });
   const listening = await listen(app, settings.host, settings.port);

@@ -15,6 +15,7 @@ import {
   type SettingsLayer,
 } from './settings-schema.ts';
 import { isLoopbackHost } from './loopback.ts';
+import { RouteProviderError, routeProviders, type RouteProvider } from './route-providers.ts';
 
 /** Environment variables read for each setting (DESIGN.md CLI table). */
 export const settingsEnvNames = {
@@ -57,6 +58,8 @@ export interface LoadedSettings {
   readonly upstreamClient: 'openai' | 'azure';
   /** Headers for every upstream request: the preset's, then the settings' own. */
   readonly upstreamHeaders: Readonly<Record<string, string>>;
+  /** The other upstreams routing rules send to, with their keys. */
+  readonly routeProviders: readonly RouteProvider[];
   readonly warnings: readonly string[];
 }
 
@@ -133,8 +136,18 @@ export async function loadSettings(input: LoadSettingsInput = {}): Promise<Loade
     );
   }
 
+  let routed;
+  try {
+    routed = routeProviders(merged, env);
+  } catch (error) {
+    if (error instanceof RouteProviderError) throw new SettingsError(error.message);
+    throw error;
+  }
+  warnings.push(...routed.warnings);
+
   return {
     settings: { ...merged, proxyKey },
+    routeProviders: routed.providers,
     settingsPath,
     upstreamApiKey,
     upstreamNeedsKey: preset.needsApiKey,

@@ -65,6 +65,25 @@ export const settingsFields = {
       reasoningEffort: z.enum(REASONING_EFFORTS).optional(),
       maxOutputTokens: z.number().int().min(1).optional(),
       sampling: z.enum(['keep', 'drop']).optional(),
+      /** Send this route to another provider: a preset name or an entry of `providers`. */
+      provider: z.string().trim().min(1).optional(),
+    }),
+  ),
+  /**
+   * Upstreams that routes name besides the run's own provider, each a preset with overrides.
+   * Its key is read from `apiKeyEnv` (default NAME_API_KEY), never stored.
+   */
+  providers: z.record(
+    z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and dashes'),
+    z.object({
+      preset: z.string().trim().min(1).optional(),
+      baseUrl: httpUrl.optional(),
+      upstreamApi: z.enum(UPSTREAM_APIS).optional(),
+      apiKeyEnv: z
+        .string()
+        .regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name')
+        .optional(),
+      headers: z.record(z.string().min(1), z.string()).optional(),
     }),
   ),
   /**
@@ -126,6 +145,7 @@ export const defaultSettings: Omit<Settings, 'proxyKey'> = {
   allowedHosts: [],
   upstreamHeaders: {},
   routes: [],
+  providers: {},
   models: {},
   azureApiVersion: '2024-10-21',
 };

@@ -6,7 +6,7 @@
 import type { RequestHandler } from 'express';
 import { AnthropicError } from '../protocol/anthropic-errors.ts';
 import { validateCountTokensRequest } from '../protocol/messages-request.ts';
-import type { UpstreamAdapter } from '../upstream/adapters.ts';
+import type { Upstream, UpstreamAdapter } from '../upstream/adapters.ts';
 import { routeModel, type RoutingTable } from '../upstream/routing.ts';
 import { countRequestTokens } from '../upstream/token-count.ts';
 import { sendError } from './send-error.ts';
@@ -14,7 +14,9 @@ import { sha256Hex } from './sha256.ts';
 
 export interface CountTokensDeps {
   readonly routing: RoutingTable;
+  /** The run's own upstream, and those routes name: counted as each would be sent. */
   readonly upstream: UpstreamAdapter;
+  readonly routeUpstreams?: ReadonlyMap<string, Upstream> | undefined;
 }
 
 export function countTokensRoute(deps: CountTokensDeps): RequestHandler {
@@ -25,10 +27,13 @@ export function countTokensRoute(deps: CountTokensDeps): RequestHandler {
       return;
     }
     const request = validation.value;
-    const { upstreamModel, capabilities } = routeModel(request.model, deps.routing);
+    const { upstreamModel, capabilities, provider } = routeModel(request.model, deps.routing);
+    const adapter =
+      (provider === undefined ? undefined : deps.routeUpstreams?.get(provider)?.adapter) ??
+      deps.upstream;
     try {
       // max_tokens changes nothing the model reads; the smallest valid value keeps the shape.
-      const translated = deps.upstream.translate(
+      const translated = adapter.translate(
         { ...request, max_tokens: capabilities.minOutputTokens },
         { upstreamModel, capabilities, hash: sha256Hex },
       );

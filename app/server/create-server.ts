@@ -8,7 +8,7 @@ import type { ChatDialect } from '../config/providers.ts';
 import type { Settings } from '../config/settings-schema.ts';
 import { UPSTREAM_KEY_ENV } from '../config/load-settings.ts';
 import type { Logger } from '../log.ts';
-import { upstreamAdapter } from '../upstream/adapters.ts';
+import { upstreamAdapter, type Upstream } from '../upstream/adapters.ts';
 import { displayBaseUrl } from '../upstream/client.ts';
 import type { Calibration } from '../upstream/calibration.ts';
 import type { RoutingTable } from '../upstream/routing.ts';
@@ -47,6 +47,8 @@ export interface ServerDeps {
   readonly calibration?: Calibration;
   /** The keys to hide wherever an upstream message is passed on (proxy and upstream key). */
   readonly secrets?: readonly (string | undefined)[];
+  /** The other upstreams routing rules name, by provider. */
+  readonly routeUpstreams?: ReadonlyMap<string, Upstream>;
 }
 
 export function createServer(deps: ServerDeps): Express {
@@ -84,6 +86,15 @@ export function createServer(deps: ServerDeps): Express {
         baseUrl: displayBaseUrl(settings.baseUrl),
         keyConfigured: deps.upstreamKeyConfigured,
       },
+      // The providers routes send to besides the run's own, and whether each has its key.
+      routeProviders: [...(deps.routeUpstreams ?? new Map<string, Upstream>())].map(
+        ([name, route]) => ({
+          name,
+          api: route.adapter.api,
+          baseUrl: displayBaseUrl(route.baseUrl),
+          keyConfigured: route.keyConfigured,
+        }),
+      ),
       // Whether exchanges are kept for the inspector (off under --no-record).
       recordingTraffic: deps.traffic !== undefined,
       // How far local token counts are from what the upstream reported, per model.
@@ -104,10 +115,19 @@ export function createServer(deps: ServerDeps): Express {
       },
     }),
   );
-  const upstream = upstreamAdapter(settings.upstreamApi, deps.upstream, deps.chatDialect);
+  const upstream: Upstream = {
+    adapter: upstreamAdapter(settings.upstreamApi, deps.upstream, deps.chatDialect),
+    baseUrl: settings.baseUrl,
+    keyEnv: UPSTREAM_KEY_ENV,
+    keyConfigured: deps.upstreamKeyConfigured,
+  };
+  const { routeUpstreams } = deps;
   // Counted locally: it works without an upstream key.
-  app.post('/v1/messages/count_tokens', countTokensRoute({ routing: deps.routing, upstream }));
-  app.use('/v1/messages', requireUpstreamKey(deps.upstreamKeyConfigured));
+  app.post(
+    '/v1/messages/count_tokens',
+    countTokensRoute({ routing: deps.routing, upstream: upstream.adapter, routeUpstreams }),
+  );
+  // The messages routes check the key of the upstream each request is routed to.
   app.use('/v1/models', requireUpstreamKey(deps.upstreamKeyConfigured));
   const redactText = textRedactor(deps.secrets ?? []);
   const models = modelsRoutes({
@@ -123,6 +143,7 @@ export function createServer(deps: ServerDeps): Express {
     settings,
     routing: deps.routing,
     upstream,
+    routeUpstreams,
     logger,
     inFlight: deps.inFlight,
     traffic: deps.traffic,

@@ -15,7 +15,7 @@ import type { TrafficBus } from '../traffic/traffic-bus.ts';
 import type { AnswerContext } from '../translate/answer-context.ts';
 import { toAnthropicError } from '../translate/errors.ts';
 import type { TranslatedRequest } from '../translate/to-responses-request.ts';
-import type { UpstreamAdapter } from '../upstream/adapters.ts';
+import type { Upstream } from '../upstream/adapters.ts';
 import type { ModelCapabilities } from '../upstream/capabilities.ts';
 import { displayBaseUrl } from '../upstream/client.ts';
 import { costUsd } from '../upstream/pricing.ts';
@@ -34,9 +34,12 @@ import { SseWriter } from './sse-writer.ts';
 const DRAIN_MS = 2_000;
 
 export interface MessagesRouteDeps {
-  readonly settings: Pick<Settings, 'baseUrl' | 'pingIntervalMs' | 'upstreamIdleTimeoutMs'>;
+  readonly settings: Pick<Settings, 'pingIntervalMs' | 'upstreamIdleTimeoutMs'>;
   readonly routing: RoutingTable;
-  readonly upstream: UpstreamAdapter;
+  /** The run's own upstream. */
+  readonly upstream: Upstream;
+  /** The upstreams routes name by provider. */
+  readonly routeUpstreams?: ReadonlyMap<string, Upstream> | undefined;
   readonly logger: Logger;
   readonly inFlight: InFlightStreams;
   /** Where exchanges are recorded; without one nothing is. */
@@ -49,6 +52,7 @@ export interface MessagesRouteDeps {
 
 interface Exchange {
   readonly request: MessagesRequest;
+  readonly upstream: Upstream;
   readonly bodyBytes: number;
   readonly upstreamModel: string;
   readonly capabilities: ModelCapabilities;
@@ -70,8 +74,8 @@ export function messagesRoute(
     exchange.recorder.emit(
       {
         type: 'upstream.requested',
-        api: deps.upstream.api,
-        url: `${displayBaseUrl(deps.settings.baseUrl)}${deps.upstream.path}`,
+        api: exchange.upstream.adapter.api,
+        url: `${displayBaseUrl(exchange.upstream.baseUrl)}${exchange.upstream.adapter.path}`,
         body: asJson(exchange.translated.body),
         notes: exchange.translated.notes,
       },
@@ -115,6 +119,15 @@ function prepare(
     );
   }
 
+  const upstream = (routed?.provider && deps.routeUpstreams?.get(routed.provider)) || deps.upstream;
+  if (routed && !upstream.keyConfigured) {
+    const message = routed.provider
+      ? `Parley has no key for provider "${routed.provider}", where ${routed.rule} sends ${clientModel ?? ''}: set ${upstream.keyEnv} in the environment of "parley serve" and restart it.`
+      : `Parley has no upstream API key: set ${upstream.keyEnv} in the environment of "parley serve" and restart it.`;
+    recorder.failed(401, 'authentication_error', message, null);
+    sendError(res, 'authentication_error', message);
+    return undefined;
+  }
   const validation = validateMessagesRequest(body);
   if (!validation.ok || !routed) {
     const message = validation.ok ? 'model: required' : validation.message;
@@ -128,7 +141,11 @@ function prepare(
   let translated: TranslatedRequest<object>;
   let promptTokens: number;
   try {
-    translated = deps.upstream.translate(request, { upstreamModel, capabilities, hash: sha256Hex });
+    translated = upstream.adapter.translate(request, {
+      upstreamModel,
+      capabilities,
+      hash: sha256Hex,
+    });
     promptTokens = preflightTokens(translated.body, bodyBytes, upstreamModel, capabilities);
   } catch (error) {
     // A request the upstream cannot take (a PDF for a server without files, too many tools).
@@ -145,6 +162,7 @@ function prepare(
   });
   return {
     request,
+    upstream,
     bodyBytes,
     upstreamModel,
     capabilities,
@@ -171,11 +189,12 @@ async function answerOnce(
 ): Promise<void> {
   const { recorder } = exchange;
   try {
-    const response = await deps.upstream.createOnce(exchange.translated.body, exchange.signal);
+    const { adapter } = exchange.upstream;
+    const response = await adapter.createOnce(exchange.translated.body, exchange.signal);
     if (recorder.enabled)
       recorder.emit({ type: 'upstream.event-received', json: JSON.stringify(response) });
-    const message = deps.upstream.toMessage(response, exchange.answer);
-    const usageMissing = deps.upstream.usageMissing(response);
+    const message = adapter.toMessage(response, exchange.answer);
+    const usageMissing = adapter.usageMissing(response);
     const text = JSON.stringify(message);
     recorder.clientMessage(message, text, usageMissing);
     if (!usageMissing) calibrate(exchange, deps, message.usage);
@@ -199,7 +218,10 @@ async function stream(exchange: Exchange, res: Response, deps: MessagesRouteDeps
   const { recorder } = exchange;
   let upstreamStream;
   try {
-    upstreamStream = await deps.upstream.createStream(exchange.translated.body, exchange.signal);
+    upstreamStream = await exchange.upstream.adapter.createStream(
+      exchange.translated.body,
+      exchange.signal,
+    );
   } catch (error) {
     if (isClientAbort(error)) {
       recorder.failed(null, 'client_gone', 'The client closed the connection.', null);
@@ -212,7 +234,7 @@ async function stream(exchange: Exchange, res: Response, deps: MessagesRouteDeps
     return;
   }
 
-  const translator = deps.upstream.streamTranslator(exchange.answer);
+  const translator = exchange.upstream.adapter.streamTranslator(exchange.answer);
   const writer = new SseWriter(res, deps.settings.pingIntervalMs);
   const usageEstimated = (): boolean => translator.outcome.usageEstimated;
   const send = (events: ReturnType<typeof translator.onEvent>): void => {
@@ -319,7 +341,7 @@ function anthropicErrorOf(
   if (error instanceof AnthropicError) return error;
   const reported = toUpstreamFailure(error, {
     upstreamModel: exchange.upstreamModel,
-    baseUrl: deps.settings.baseUrl,
+    baseUrl: exchange.upstream.baseUrl,
   });
   const failure = { ...reported, message: deps.redactText?.(reported.message) ?? reported.message };
   if (failure.kind === 'connection') {

@@ -43,6 +43,16 @@ export interface RequestTarget {
   readonly hash: (value: string) => string;
 }
 
+/** An upstream a request can be sent to: how to talk to it, and whether its key is there. */
+export interface Upstream {
+  readonly adapter: UpstreamAdapter;
+  /** For messages and the traffic record (shown without credentials). */
+  readonly baseUrl: string;
+  /** The environment variable its key is read from, named when the key is missing. */
+  readonly keyEnv: string;
+  readonly keyConfigured: boolean;
+}
+
 export interface UpstreamAdapter {
   readonly api: UpstreamApi;
   /** Path under the base URL, for the traffic record. */

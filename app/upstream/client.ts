@@ -3,6 +3,7 @@
  * it: SSE parsing, retries with backoff, typed errors and AbortSignal come from the SDK.
  */
 import OpenAI, { AzureOpenAI } from 'openai';
+import type { Settings } from '../config/settings-schema.ts';
 
 export interface UpstreamClientOptions {
   readonly baseUrl: string;
@@ -38,6 +39,29 @@ export function createUpstreamClient(options: UpstreamClientOptions): OpenAI {
     // Parley's own settings are the only source: the SDK must not read OPENAI_ORG_ID & co.
     organization: null,
     project: null,
+  });
+}
+
+/** Where an upstream is and how to reach it: the run's own provider, or one a route names. */
+export interface UpstreamTarget {
+  readonly baseUrl: string;
+  readonly apiKey: string | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly client: 'openai' | 'azure';
+}
+
+/** The SDK client for a target, with the run's timeouts and retries. */
+export function clientForTarget(
+  target: UpstreamTarget,
+  settings: Pick<Settings, 'upstreamTimeoutMs' | 'upstreamMaxRetries' | 'azureApiVersion'>,
+): OpenAI {
+  return createUpstreamClient({
+    baseUrl: target.baseUrl,
+    apiKey: target.apiKey,
+    timeoutMs: settings.upstreamTimeoutMs,
+    maxRetries: settings.upstreamMaxRetries,
+    headers: target.headers,
+    ...(target.client === 'azure' ? { azure: { apiVersion: settings.azureApiVersion } } : {}),
   });
 }
 

@@ -23,6 +23,8 @@ export interface RouteRule {
   readonly maxOutputTokens?: number | undefined;
   /** `drop`: never send temperature/top_p on this route. */
   readonly sampling?: 'keep' | 'drop' | undefined;
+  /** Another upstream than the run's own (a preset or an entry of the `providers` setting). */
+  readonly provider?: string | undefined;
 }
 
 export interface RoutingTable {
@@ -48,6 +50,8 @@ export interface RoutedModel {
   readonly capabilities: ModelCapabilities;
   /** Its list price (settings first), or undefined when unknown: then no cost is estimated. */
   readonly price: ModelPrice | undefined;
+  /** The route's own provider; undefined for the run's. */
+  readonly provider: string | undefined;
 }
 
 type Family = 'main' | 'small' | 'claude-default' | 'passthrough';
@@ -110,6 +114,7 @@ function routed(
     rule,
     capabilities,
     price: priceFor(upstreamModel, pricesOf(table))?.price,
+    provider: overrides?.provider,
   };
 }
 
