@@ -20,7 +20,6 @@ export type { Settings } from './config/settings-schema.ts';
 export { ListenError } from './server/listen.ts';
 export { createLogger, type Logger } from './log.ts';
 export { PARLEY_VERSION } from './version.ts';
-export { useProxyFromEnv } from './upstream/network.ts';
 export type { TrafficBus } from './traffic/traffic-bus.ts';
 export type { TrafficEvent } from './traffic/traffic-event.ts';
 
@@ -73,6 +72,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
           client: options.loaded.upstreamClient,
         },
         settings,
+        options.loaded.upstreamProxy,
       ),
     chatDialect: options.loaded.chatDialect,
     routing: {
@@ -89,7 +89,11 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     inFlight,
     calibration,
     secrets,
-    routeUpstreams: routeUpstreams(options.loaded.routeProviders, settings),
+    routeUpstreams: routeUpstreams(
+      options.loaded.routeProviders,
+      settings,
+      options.loaded.upstreamProxy,
+    ),
     ...(traffic ? { traffic } : {}),
   });
   const listening = await listen(app, settings.host, settings.port);

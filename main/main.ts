@@ -4,10 +4,9 @@
  */
 import { join } from 'node:path';
 import { app } from 'electron';
-import { createLogger, loadSettings, startProxy, useProxyFromEnv } from '../app/index.ts';
+import { createLogger, loadSettings, startProxy } from '../app/index.ts';
 import { ProxyController } from './proxy-controller.ts';
 
-useProxyFromEnv();
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {

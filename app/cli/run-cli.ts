@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { loadSettings, SettingsError, type FlagValues } from '../config/load-settings.ts';
 import { createLogger } from '../log.ts';
 import { ListenError } from '../server/listen.ts';
-import { useProxyFromEnv } from '../upstream/network.ts';
+import { describeProxy } from '../upstream/network.ts';
 import { startProxy } from '../index.ts';
 import { PARLEY_VERSION } from '../version.ts';
 import { HELP } from './help.ts';
@@ -107,8 +107,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     if (loaded.proxyKeyGenerated)
       logger.info(`generated a proxy key and saved it in ${loaded.settingsPath}`);
 
-    const upstreamProxy = useProxyFromEnv(io.env);
-    if (upstreamProxy !== undefined) logger.info(`upstream requests go through ${upstreamProxy}`);
+    if (loaded.upstreamProxy)
+      logger.info(`upstream requests go through ${describeProxy(loaded.upstreamProxy)}`);
     // Nothing kept for the inspector: the lowest overhead, and no request bodies in memory.
     const proxy = await startProxy({ loaded, logger, recordTraffic: values['no-record'] !== true });
     io.out(`listening on ${proxy.url}`);

@@ -16,6 +16,7 @@ import {
 } from './settings-schema.ts';
 import { isLoopbackHost } from './loopback.ts';
 import { RouteProviderError, routeProviders, type RouteProvider } from './route-providers.ts';
+import { upstreamProxyFromEnv, type UpstreamProxy } from '../upstream/network.ts';
 
 /** Environment variables read for each setting (DESIGN.md CLI table). */
 export const settingsEnvNames = {
@@ -60,6 +61,8 @@ export interface LoadedSettings {
   readonly upstreamHeaders: Readonly<Record<string, string>>;
   /** The other upstreams routing rules send to, with their keys. */
   readonly routeProviders: readonly RouteProvider[];
+  /** HTTP(S)_PROXY and NO_PROXY of the environment, for upstream requests. */
+  readonly upstreamProxy: UpstreamProxy | undefined;
   readonly warnings: readonly string[];
 }
 
@@ -148,6 +151,7 @@ export async function loadSettings(input: LoadSettingsInput = {}): Promise<Loade
   return {
     settings: { ...merged, proxyKey },
     routeProviders: routed.providers,
+    upstreamProxy: upstreamProxyFromEnv(env),
     settingsPath,
     upstreamApiKey,
     upstreamNeedsKey: preset.needsApiKey,

@@ -39,6 +39,8 @@ export const settingsFields = {
   provider: z.string().trim().min(1, 'must not be empty'),
   logLevel: z.enum(LOG_LEVELS, { error: `must be one of: ${LOG_LEVELS.join(', ')}` }),
   requireAuth: z.boolean(),
+  /** How long opening a connection to the upstream (TCP and TLS) may take. */
+  upstreamConnectTimeoutMs: milliseconds,
   /** Until the upstream answers (the SDK's `timeout`): generous, reasoning models think for minutes. */
   upstreamTimeoutMs: milliseconds,
   /** Longest silence between two upstream stream events before the stream is ended. */
@@ -136,6 +138,7 @@ export const defaultSettings: Omit<Settings, 'proxyKey'> = {
   provider: 'openai',
   logLevel: 'info',
   requireAuth: true,
+  upstreamConnectTimeoutMs: 10_000,
   upstreamTimeoutMs: 600_000,
   upstreamIdleTimeoutMs: 300_000,
   upstreamMaxRetries: 2,

@@ -344,7 +344,7 @@ function anthropicErrorOf(
     baseUrl: exchange.upstream.baseUrl,
   });
   const failure = { ...reported, message: deps.redactText?.(reported.message) ?? reported.message };
-  if (failure.kind === 'connection') {
+  if (failure.kind === 'connection' || failure.kind === 'connect-timeout') {
     deps.logger.warn(`upstream connection failed: ${failure.message}`);
   }
   return toAnthropicError(failure, {

@@ -6,7 +6,8 @@ import { AnthropicError, type AnthropicErrorType } from '../protocol/anthropic-e
 
 /** A failed upstream call, in plain data (the upstream layer extracts it from SDK errors). */
 export interface UpstreamFailure {
-  readonly kind: 'http' | 'timeout' | 'connection';
+  /** `connect-timeout`: the connection itself could not be opened in time. */
+  readonly kind: 'http' | 'timeout' | 'connect-timeout' | 'connection';
   readonly status?: number;
   readonly code?: string | null;
   readonly type?: string | null;
@@ -28,6 +29,12 @@ export function toAnthropicError(failure: UpstreamFailure, ctx: ErrorContext): A
     return new AnthropicError(
       'timeout_error',
       `The upstream at ${failure.baseUrl} did not answer in time.`,
+    );
+  }
+  if (failure.kind === 'connect-timeout') {
+    return new AnthropicError(
+      'timeout_error',
+      `Could not connect to the upstream at ${failure.baseUrl} in time (setting "upstreamConnectTimeoutMs"): ${failure.message}`,
     );
   }
   if (failure.kind === 'connection') {

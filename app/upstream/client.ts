@@ -2,8 +2,10 @@
  * The one `openai` SDK client of a run, built from settings. Every upstream call goes through
  * it: SSE parsing, retries with backoff, typed errors and AbortSignal come from the SDK.
  */
-import OpenAI, { AzureOpenAI } from 'openai';
+import OpenAI, { AzureOpenAI, type ClientOptions } from 'openai';
+import { fetch as undiciFetch } from 'undici';
 import type { Settings } from '../config/settings-schema.ts';
+import { upstreamDispatcher, type UpstreamProxy } from './network.ts';
 
 export interface UpstreamClientOptions {
   readonly baseUrl: string;
@@ -14,12 +16,23 @@ export interface UpstreamClientOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** Azure OpenAI: deployments by model name, `api-version`, the `api-key` header. */
   readonly azure?: { readonly apiVersion: string };
+  /** How long a connection may take to open (default undici's 10 s). */
+  readonly connectTimeoutMs?: number;
+  /** HTTP(S)_PROXY and NO_PROXY from the environment. */
+  readonly proxy?: UpstreamProxy | undefined;
 }
 
 /** Sent to keyless local servers, which ignore it; the SDK refuses to start without a key. */
 export const KEYLESS_PLACEHOLDER = 'parley-no-key';
 
 export function createUpstreamClient(options: UpstreamClientOptions): OpenAI {
+  // undici's own fetch with its dispatcher: the connect timeout and the proxy apply to both.
+  const dispatcher = upstreamDispatcher(options.connectTimeoutMs ?? 10_000, options.proxy);
+  const network: Pick<ClientOptions, 'fetch' | 'fetchOptions'> = {
+    // undici's types and the ones @types/node bundles describe the same fetch, from two copies.
+    fetch: undiciFetch as unknown as ClientOptions['fetch'],
+    fetchOptions: { dispatcher },
+  };
   if (options.azure) {
     return new AzureOpenAI({
       endpoint: options.baseUrl,
@@ -28,6 +41,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): OpenAI {
       timeout: options.timeoutMs,
       maxRetries: options.maxRetries,
       defaultHeaders: { ...options.headers },
+      ...network,
     });
   }
   return new OpenAI({
@@ -39,6 +53,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): OpenAI {
     // Parley's own settings are the only source: the SDK must not read OPENAI_ORG_ID & co.
     organization: null,
     project: null,
+    ...network,
   });
 }
 
@@ -53,11 +68,17 @@ export interface UpstreamTarget {
 /** The SDK client for a target, with the run's timeouts and retries. */
 export function clientForTarget(
   target: UpstreamTarget,
-  settings: Pick<Settings, 'upstreamTimeoutMs' | 'upstreamMaxRetries' | 'azureApiVersion'>,
+  settings: Pick<
+    Settings,
+    'upstreamTimeoutMs' | 'upstreamConnectTimeoutMs' | 'upstreamMaxRetries' | 'azureApiVersion'
+  >,
+  proxy: UpstreamProxy | undefined,
 ): OpenAI {
   return createUpstreamClient({
     baseUrl: target.baseUrl,
     apiKey: target.apiKey,
+    connectTimeoutMs: settings.upstreamConnectTimeoutMs,
+    proxy,
     timeoutMs: settings.upstreamTimeoutMs,
     maxRetries: settings.upstreamMaxRetries,
     headers: target.headers,

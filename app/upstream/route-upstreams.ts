@@ -3,13 +3,14 @@
  * each behind its own SDK client and adapter, by provider name.
  */
 import type { RouteProvider } from '../config/route-providers.ts';
-import type { Settings } from '../config/settings-schema.ts';
 import { upstreamAdapter, type Upstream } from './adapters.ts';
 import { clientForTarget } from './client.ts';
+import type { UpstreamProxy } from './network.ts';
 
 export function routeUpstreams(
   providers: readonly RouteProvider[],
-  settings: Pick<Settings, 'upstreamTimeoutMs' | 'upstreamMaxRetries' | 'azureApiVersion'>,
+  settings: Parameters<typeof clientForTarget>[1],
+  proxy: UpstreamProxy | undefined,
 ): ReadonlyMap<string, Upstream> {
   return new Map(
     providers.map((provider): [string, Upstream] => [
@@ -17,7 +18,7 @@ export function routeUpstreams(
       {
         adapter: upstreamAdapter(
           provider.upstreamApi,
-          clientForTarget(provider, settings),
+          clientForTarget(provider, settings, proxy),
           provider.chatDialect,
         ),
         baseUrl: provider.baseUrl,

@@ -13,6 +13,10 @@ export function toUpstreamFailure(
   error: unknown,
   where: { upstreamModel: string; baseUrl: string },
 ): UpstreamFailure {
+  // The SDK reports a connect timeout as a timeout too; undici's code says it was the connect.
+  if (error instanceof Error && causeCodes(error).includes('UND_ERR_CONNECT_TIMEOUT')) {
+    return { kind: 'connect-timeout', message: causeMessage(error), ...where };
+  }
   if (error instanceof OpenAI.APIConnectionTimeoutError) {
     return { kind: 'timeout', message: error.message, ...where };
   }
@@ -47,8 +51,25 @@ export function toUpstreamFailure(
   };
 }
 
+/** The `code` of each error down the cause chain (fetch wraps undici's errors in its own). */
+function causeCodes(error: Error): string[] {
+  const codes: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
+    const code: unknown = (current as Error & { code?: unknown }).code;
+    if (typeof code === 'string') codes.push(code);
+    current = current.cause;
+  }
+  return codes;
+}
+
+/** The innermost message down the cause chain: "fetch failed" says less than what failed. */
 function causeMessage(error: Error): string {
-  const cause = error.cause;
-  if (cause instanceof Error && cause.message !== '') return cause.message;
-  return error.message;
+  let message = error.message;
+  let current: unknown = error.cause;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
+    if (current.message !== '') message = current.message;
+    current = current.cause;
+  }
+  return message;
 }
