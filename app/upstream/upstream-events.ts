@@ -38,7 +38,7 @@ export async function* upstreamEvents(
       if (batch.error) throw batch.error;
       if (batch.done || done) {
         complete = true;
-        if (!done) cancel(); // nothing after [DONE] is read
+        if (!done) drainAfterDone(reader, cancel);
         return;
       }
     }
@@ -54,6 +54,28 @@ export async function* upstreamEvents(
       cancel();
     }
   }
+}
+
+/** How long a body may run on after `[DONE]` before it is cancelled. */
+const AFTER_DONE_MS = 2_000;
+
+/**
+ * Whatever follows `[DONE]` is read and dropped rather than cancelled: the body normally ends
+ * right after it, and a cancel would abort the request (a DOMException each time, and the
+ * connection lost to the pool). A server that keeps the body open is cut after AFTER_DONE_MS.
+ */
+function drainAfterDone(reader: ReadableStreamDefaultReader<Uint8Array>, cancel: () => void): void {
+  const deadline = setTimeout(cancel, AFTER_DONE_MS);
+  const stop = (): void => {
+    clearTimeout(deadline);
+  };
+  const next = (): void => {
+    reader.read().then((result) => {
+      if (result.done) stop();
+      else next();
+    }, stop);
+  };
+  next();
 }
 
 export interface UpstreamBatch {

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import OpenAI, { APIError, OpenAIError } from 'openai';
 import { Stream } from 'openai/core/streaming';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { upstreamEvents } from '../../../app/upstream/upstream-events.ts';
 import { mulberry32, randomChunks } from '../../support/chunkings.ts';
 import { sharedFixturesAvailable, sharedFixturesDir } from '../../support/shared-fixtures.ts';
@@ -167,16 +167,21 @@ describe('upstreamEvents: [DONE]', () => {
     expect(controller.signal.aborted).toBe(false);
   });
 
-  it('ends even a body that stays open, without aborting, and releases the body', async () => {
-    const controller = new AbortController();
-    const source = bodyOf(['data: {"a":1}\n\n', 'data: [DONE]\n\n'], { open: true });
-    const batches = await Promise.race([
-      batchesOf(new Response(source.body), controller),
-      sleep(1_000),
-    ]);
-    expect(batches).toEqual([[{ a: 1 }]]);
-    expect(controller.signal.aborted).toBe(false);
-    expect(source.cancelled()).toBe(true);
+  it('ends at [DONE] even if the body stays open, and releases that body 2 s later', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const controller = new AbortController();
+      const source = bodyOf(['data: {"a":1}\n\n', 'data: [DONE]\n\n'], { open: true });
+      expect(await batchesOf(new Response(source.body), controller)).toEqual([[{ a: 1 }]]);
+      expect(controller.signal.aborted).toBe(false);
+      // Not cancelled at once: a body that ends by itself keeps its connection for reuse.
+      expect(source.cancelled()).toBe(false);
+      vi.advanceTimersByTime(2_000);
+      await Promise.resolve();
+      expect(source.cancelled()).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
