@@ -1,7 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=8
-// The flag caps V8's young generation at 8 MB per semi-space. Left to size itself on a machine
-// with plenty of memory it grows to 64 MB under load and its pages stay resident afterwards:
-// about 100 MB of RSS for no measurable CPU gain (bench/README.md).
+#!/usr/bin/env node
 // Checked before anything else loads: the dependencies need Node 22+ and would fail obscurely.
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 22) {

@@ -30,18 +30,9 @@ export interface ParleyOptions {
 }
 
 const cli = fileURLToPath(new URL('../dist/app/cli.js', import.meta.url));
-/** Node's flags from the CLI's shebang, so the benchmark runs Parley as its bin does. */
-const shebangFlags = (
-  /^#!.*\bnode\b(.*)$/m.exec(readFileSync(cli, 'utf8').split('\n')[0] ?? '')?.[1] ?? ''
-)
-  .trim()
-  .split(/\s+/)
-  .filter(Boolean);
-
 export async function startParley(options: ParleyOptions): Promise<ParleyProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
   const args = [
-    ...shebangFlags,
     ...(options.inspect === true ? ['--inspect=127.0.0.1:0'] : []),
     ...(options.nodeArgs ?? []),
     cli,
@@ -137,9 +128,11 @@ export function canPin(): boolean {
   return pinning;
 }
 
-/** Pins this process (the load generator and the mock) to one core. */
+/** Pins this process, every thread of it (GC helpers, the libuv pool), to one core. */
 export function pinSelf(cpu: number): boolean {
-  return canPin() && spawnSync('taskset', ['-cp', String(cpu), String(process.pid)]).status === 0;
+  return (
+    canPin() && spawnSync('taskset', ['-a', '-cp', String(cpu), String(process.pid)]).status === 0
+  );
 }
 
 /** CPU time of all the process's threads, in ms (schedstat is in ns, unlike the 10 ms ticks of stat). */

@@ -229,10 +229,9 @@ describe('--help and --version', () => {
     expect(stdout).toBe(`${packageVersion}\n`);
   });
 
-  it('runs as the bin does, through its shebang and the Node flags in it', () => {
-    expect(readFileSync(cliPath, 'utf8').split('\n')[0]).toBe(
-      '#!/usr/bin/env -S node --max-semi-space-size=8',
-    );
+  it('runs as the bin does, through its shebang', () => {
+    // A plain `env node`: `env -S` (to pass Node flags) is missing from BusyBox, so Alpine.
+    expect(readFileSync(cliPath, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
     chmodSync(cliPath, 0o755); // what npm does to a package's bin
     const nodeDir = dirname(process.execPath);
     const stdout = execFileSync(cliPath, ['--version'], {
