@@ -6,38 +6,44 @@
  */
 import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
 
-/** The proxy settings of the environment (lower-case names count too, as curl reads them). */
+/**
+ * The proxy settings of the environment, read as curl and Node read them: the lower-case name
+ * first; HTTPS requests go through HTTPS_PROXY only (not HTTP_PROXY). NO_PROXY as undici
+ * understands it: host names, domains (`.corp`), `*`, with ports; not IP ranges.
+ */
 export interface UpstreamProxy {
-  readonly httpProxy?: string;
-  readonly httpsProxy?: string;
-  readonly noProxy?: string;
+  readonly httpProxy: string;
+  readonly httpsProxy: string;
+  readonly noProxy: string;
 }
 
 export function upstreamProxyFromEnv(env: NodeJS.ProcessEnv): UpstreamProxy | undefined {
-  const pick = (...names: string[]): string | undefined =>
-    names.map((name) => env[name]).find((value) => value !== undefined && value !== '');
-  const httpProxy = pick('HTTP_PROXY', 'http_proxy');
-  const httpsProxy = pick('HTTPS_PROXY', 'https_proxy') ?? httpProxy;
-  if (httpProxy === undefined && httpsProxy === undefined) return undefined;
-  const noProxy = pick('NO_PROXY', 'no_proxy');
-  return {
-    ...(httpProxy === undefined ? {} : { httpProxy }),
-    ...(httpsProxy === undefined ? {} : { httpsProxy }),
-    ...(noProxy === undefined ? {} : { noProxy }),
-  };
+  const pick = (name: string): string =>
+    [env[name.toLowerCase()], env[name]].find((value) => value !== undefined && value !== '') ?? '';
+  const proxy = { httpProxy: pick('HTTP_PROXY'), httpsProxy: pick('HTTPS_PROXY') };
+  if (proxy.httpProxy === '' && proxy.httpsProxy === '') return undefined;
+  return { ...proxy, noProxy: pick('NO_PROXY') };
 }
 
 export function upstreamDispatcher(
   connectTimeoutMs: number,
   proxy: UpstreamProxy | undefined,
 ): Dispatcher {
-  const connect = { timeout: connectTimeoutMs };
-  return proxy ? new EnvHttpProxyAgent({ ...proxy, connect }) : new Agent({ connect });
+  const timeout = { timeout: connectTimeoutMs };
+  if (!proxy) return new Agent({ connect: timeout });
+  // Every value is given (an empty one means none), so undici never reads process.env itself;
+  // the timeout bounds the connection to the proxy and the TLS tunnelled through it too.
+  return new EnvHttpProxyAgent({
+    ...proxy,
+    connect: timeout,
+    proxyTls: timeout,
+    requestTls: timeout,
+  });
 }
 
 /** The proxy for the log line, without credentials. */
 export function describeProxy(proxy: UpstreamProxy): string {
-  const url = proxy.httpsProxy ?? proxy.httpProxy ?? '';
+  const url = proxy.httpsProxy || proxy.httpProxy;
   if (!URL.canParse(url)) return url.replace(/\/\/[^@/]*@/, '//***@');
   const parsed = new URL(url);
   if (parsed.username !== '' || parsed.password !== '') {

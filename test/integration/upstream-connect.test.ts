@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TEST_PROXY_KEY, useTestProxies } from '../support/test-proxy.ts';
+import { TEST_PROXY_KEY, TEST_UPSTREAM_KEY, useTestProxies } from '../support/test-proxy.ts';
 
 const startTestProxy = useTestProxies();
 const cleanups: (() => void)[] = [];
@@ -80,5 +80,26 @@ describe('upstream connect timeout', () => {
     // The connect timeout, not the 30 s request timeout, ended it (retries are off in tests).
     expect(elapsed).toBeGreaterThanOrEqual(250);
     expect(elapsed).toBeLessThan(10_000);
+  });
+
+  it('bounds the connection to an HTTP proxy the same way', async () => {
+    const proxyPort = await blackHolePort();
+    const { proxy } = await startTestProxy({
+      env: { OPENAI_API_KEY: TEST_UPSTREAM_KEY, HTTP_PROXY: `http://127.0.0.1:${proxyPort}` },
+      file: { upstreamConnectTimeoutMs: 300, upstreamTimeoutMs: 30_000 },
+    });
+    const started = performance.now();
+    const response = await fetch(`${proxy.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': TEST_PROXY_KEY },
+      body: JSON.stringify({
+        model: 'claude-opus-4-8',
+        max_tokens: 10,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    });
+    expect(response.status).toBe(504);
+    // Well before undici's own 10 s default, which would apply if the setting did not reach it.
+    expect(performance.now() - started).toBeLessThan(8_000);
   });
 });
