@@ -17,19 +17,26 @@ export interface SseMessage {
 }
 
 export class SseDecoder {
-  #pending = '';
+  /** The unfinished line, in the pieces it came in (joined only once it ends: a long line is
+   * not rescanned at every chunk). Holds no line break. */
+  #partial: string[] = [];
+  /** The last chunk ended in CR: the next may begin with its LF. */
+  #pendingCr = false;
   #event: string | null = null;
   #data: string[] = [];
   #hasData = false;
 
   /** Messages completed by this chunk of text. */
   push(text: string): SseMessage[] {
-    let buffer = this.#pending + text;
-    // A CR at the very end may be the first half of a CRLF split across chunks.
-    if (buffer.endsWith('\r')) {
-      this.#pending = '\r';
-      buffer = buffer.slice(0, -1);
-    } else this.#pending = '';
+    let chunk = this.#pendingCr ? `\r${text}` : text;
+    this.#pendingCr = chunk.endsWith('\r');
+    if (this.#pendingCr) chunk = chunk.slice(0, -1);
+    if (!chunk.includes('\n') && !chunk.includes('\r')) {
+      if (chunk !== '') this.#partial.push(chunk);
+      return [];
+    }
+    let buffer = this.#partial.join('') + chunk;
+    this.#partial = [];
     if (buffer.includes('\r')) buffer = buffer.replace(/\r\n?/g, '\n');
 
     const messages: SseMessage[] = [];
@@ -39,16 +46,17 @@ export class SseDecoder {
       if (message) messages.push(message);
       start = end + 1;
     }
-    this.#pending = buffer.slice(start) + this.#pending;
+    if (start < buffer.length) this.#partial.push(buffer.slice(start));
     return messages;
   }
 
   /** The stream ended: a last message without its blank line still counts (servers omit it). */
   end(): SseMessage[] {
-    const rest = this.#pending;
-    this.#pending = '';
+    const rest = this.#partial.join('');
+    this.#partial = [];
+    this.#pendingCr = false;
     const messages: SseMessage[] = [];
-    for (const line of [rest.replace(/\r$/, ''), '']) {
+    for (const line of [rest, '']) {
       const message = this.#line(line);
       if (message) messages.push(message);
     }
