@@ -29,8 +29,11 @@ export function countTokensRoute(deps: CountTokensDeps): RequestHandler {
     const request = validation.value;
     const { upstreamModel, capabilities, provider } = routeModel(request.model, deps.routing);
     const adapter =
-      (provider === undefined ? undefined : deps.routeUpstreams?.get(provider)?.adapter) ??
-      deps.upstream;
+      provider === undefined ? deps.upstream : deps.routeUpstreams?.get(provider)?.adapter;
+    if (!adapter) {
+      sendError(res, 'api_error', `No upstream is set up for provider "${provider ?? ''}".`);
+      return;
+    }
     try {
       // max_tokens changes nothing the model reads; the smallest valid value keeps the shape.
       const translated = adapter.translate(

@@ -119,7 +119,15 @@ function prepare(
     );
   }
 
-  const upstream = (routed?.provider && deps.routeUpstreams?.get(routed.provider)) || deps.upstream;
+  const upstream =
+    routed?.provider === undefined ? deps.upstream : deps.routeUpstreams?.get(routed.provider);
+  if (!upstream) {
+    // Never the run's own upstream instead: it would get another provider's model and key.
+    const message = `No upstream is set up for provider "${routed?.provider ?? ''}" (${routed?.rule ?? ''}).`;
+    recorder.failed(500, 'api_error', message, null);
+    sendError(res, 'api_error', message);
+    return undefined;
+  }
   if (routed && !upstream.keyConfigured) {
     const message = routed.provider
       ? `Parley has no key for provider "${routed.provider}", where ${routed.rule} sends ${clientModel ?? ''}: set ${upstream.keyEnv} in the environment of "parley serve" and restart it.`
@@ -350,6 +358,7 @@ function anthropicErrorOf(
   return toAnthropicError(failure, {
     promptTokenEstimate: exchange.answer.inputTokenEstimate,
     contextWindow: exchange.capabilities.contextWindow,
+    keyEnv: exchange.upstream.keyEnv,
   });
 }
 

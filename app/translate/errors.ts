@@ -22,6 +22,8 @@ export interface ErrorContext {
   /** Parley's own estimate of the prompt, for context-length errors without numbers. */
   readonly promptTokenEstimate: number;
   readonly contextWindow: number;
+  /** Where the upstream key came from (OPENAI_API_KEY, or a route provider's own variable). */
+  readonly keyEnv?: string;
 }
 
 export function toAnthropicError(failure: UpstreamFailure, ctx: ErrorContext): AnthropicError {
@@ -62,7 +64,7 @@ export function toAnthropicError(failure: UpstreamFailure, ctx: ErrorContext): A
     case 401:
       return new AnthropicError(
         'authentication_error',
-        `The upstream rejected Parley's upstream API key (OPENAI_API_KEY), not your proxy key: ${failure.message}`,
+        `The upstream rejected Parley's upstream API key (${ctx.keyEnv ?? 'OPENAI_API_KEY'}), not your proxy key: ${failure.message}`,
       );
     case 402:
       return new AnthropicError('billing_error', upstream);

@@ -138,4 +138,34 @@ describe('routing rules', () => {
     mock.enqueue({ output: [{ type: 'text', text: 'ok' }] });
     expect((await post('claude-opus-4-8')).status).toBe(200);
   });
+
+  it('names the route provider’s own key variable when its upstream refuses the key', async () => {
+    const work = await otherUpstream();
+    const { client } = await startTestProxy({
+      env: { OPENAI_API_KEY: TEST_UPSTREAM_KEY, WORK_KEY: 'work-key-0123456789' },
+      file: {
+        routes: [{ match: 'claude-sonnet-*', model: 'gpt-4.1', provider: 'work' }],
+        providers: { work: { preset: 'openai', baseUrl: work.url, apiKeyEnv: 'WORK_KEY' } },
+      },
+    });
+    work.enqueue({
+      fault: {
+        kind: 'http-error',
+        status: 401,
+        body: { error: { message: 'Incorrect API key provided.', type: 'invalid_request_error' } },
+      },
+    });
+    const failure = await client()
+      .messages.create({
+        model: 'claude-sonnet-4-5',
+        max_tokens: 10,
+        messages: [{ role: 'user', content: 'hi' }],
+      })
+      .catch((error: unknown) => error);
+    expect(failure).toMatchObject({
+      status: 401,
+      error: { error: { type: 'authentication_error' } },
+    });
+    expect((failure as Error).message).toContain('(WORK_KEY), not your proxy key');
+  });
 });
