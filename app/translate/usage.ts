@@ -1,6 +1,8 @@
 /**
  * Upstream usage -> Anthropic usage (PROTOCOL.md 3.6, T14). OpenAI's input count includes cached
- * tokens and Anthropic's does not: subtract, or clients double-count the cached part.
+ * tokens and Anthropic's does not: subtract, or clients double-count the cached part. The same
+ * goes for tokens written to a cache (reported by some servers within the input count): for
+ * Anthropic, input + cache read + cache creation is the whole prompt.
  */
 import type { AnthropicUsage } from '../protocol/anthropic-wire.ts';
 
@@ -13,10 +15,11 @@ export interface UpstreamUsage {
 
 export function toAnthropicUsage(usage: UpstreamUsage): AnthropicUsage {
   const cached = Math.min(usage.cachedTokens, usage.inputTokens);
+  const written = Math.min(usage.cacheWriteTokens, usage.inputTokens - cached);
   return {
-    input_tokens: usage.inputTokens - cached,
+    input_tokens: usage.inputTokens - cached - written,
     output_tokens: usage.outputTokens,
-    cache_creation_input_tokens: usage.cacheWriteTokens,
+    cache_creation_input_tokens: written,
     cache_read_input_tokens: cached,
   };
 }

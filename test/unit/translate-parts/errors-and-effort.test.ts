@@ -145,6 +145,22 @@ describe('usage and routing', () => {
     });
   });
 
+  it('counts tokens written to a cache once: as cache creation, not again as input', () => {
+    expect(
+      toAnthropicUsage({
+        inputTokens: 1000,
+        cachedTokens: 300,
+        cacheWriteTokens: 500,
+        outputTokens: 9,
+      }),
+    ).toEqual({
+      input_tokens: 200,
+      cache_read_input_tokens: 300,
+      cache_creation_input_tokens: 500,
+      output_tokens: 9,
+    });
+  });
+
   it('routes Claude families and passes other names through', () => {
     const models = { model: 'gpt-5.1', smallModel: 'gpt-5-mini' };
     expect(routeModel('claude-opus-4-8', models)).toMatchObject({

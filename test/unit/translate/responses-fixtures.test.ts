@@ -287,11 +287,12 @@ function expectedStopReason(response: ResponseBody, toolCalled: boolean): Anthro
 /** PROTOCOL.md 3.6: Anthropic's input count excludes the cached part. */
 function expectedUsage(usage: Usage): unknown {
   const cached = usage.input_tokens_details?.cached_tokens ?? 0;
+  const written = usage.input_tokens_details?.cache_write_tokens ?? 0;
   return {
-    input_tokens: usage.input_tokens - cached,
+    input_tokens: usage.input_tokens - cached - written,
     output_tokens: usage.output_tokens,
     cache_read_input_tokens: cached,
-    cache_creation_input_tokens: usage.input_tokens_details?.cache_write_tokens ?? 0,
+    cache_creation_input_tokens: written,
   };
 }
 
