@@ -33,9 +33,12 @@ type ServerSide = Exclude<Side, 'direct'>;
 const scale = Number(process.env['BENCH_SCALE'] ?? 1);
 const rounds = 3;
 const concurrencies = [1, 16, 64] as const;
-/** Requests per round: enough samples for a p99 at each concurrency. */
+/**
+ * Requests per round: enough samples for a p99 at each concurrency, and at concurrency 1 enough
+ * CPU time (about a second per side) that the per-request figure is not noise.
+ */
 const perRound = (concurrency: number): number =>
-  Math.max(20, Math.round(scale * 100 * Math.sqrt(concurrency) * 0.8));
+  Math.max(20, Math.round(scale * (concurrency === 1 ? 400 : 80 * Math.sqrt(concurrency))));
 
 const words =
   'the quick brown fox jumps over a lazy dog while parley translates every delta '.repeat(12);

@@ -459,6 +459,21 @@ describe('retries', () => {
     expect(mock.requests).toHaveLength(4);
   });
 
+  it('waits as long as the upstream’s retry-after asks before retrying', async () => {
+    const { mock, client } = await startProxy({ file: { upstreamMaxRetries: 1 } });
+    const firstAt = performance.now();
+    let retriedAt = 0;
+    // Longer than the SDK's own first backoff (at most 0.5 s), so only retry-after explains it.
+    mock.enqueue({ fault: { ...error(429), headers: { 'retry-after-ms': '1200' } } });
+    mock.setDefaultTurn(() => {
+      retriedAt = performance.now();
+      return { output: [{ type: 'text', text: 'after the wait' }] };
+    });
+    const message = await client().messages.create(body);
+    expect(message.content).toEqual([{ type: 'text', text: 'after the wait' }]);
+    expect(retriedAt - firstAt).toBeGreaterThanOrEqual(1_200);
+  });
+
   it('never retries 400, 401, 403 or 404', async () => {
     for (const status of [400, 401, 403, 404]) {
       const { mock, client } = await startProxy({ file: { upstreamMaxRetries: 3 } });
