@@ -4,6 +4,7 @@
  * before any subscriber or the store sees an event, so no transport can leak a secret. A
  * subscriber that throws is dropped; it can never break the proxied request.
  */
+import { isStreamEvent, mergeBySeq, StreamEventLog } from './packed-stream.ts';
 import { redactHeaders, textRedactor, valueRedactor } from './redact.ts';
 import type { JsonValue, TrafficEvent } from './traffic-event.ts';
 
@@ -25,9 +26,17 @@ const EVENT_OVERHEAD_BYTES = 160;
 
 export type TrafficListener = (event: TrafficEvent) => void;
 
+interface StoredExchange {
+  /** Its events other than stream events, as objects. */
+  readonly events: TrafficEvent[];
+  /** Its stream events, as columns (packed-stream.ts). */
+  readonly stream: StreamEventLog;
+  bytes: number;
+}
+
 export class TrafficBus {
   readonly #listeners = new Set<TrafficListener>();
-  readonly #store = new Map<string, { events: TrafficEvent[]; bytes: number }>();
+  readonly #store = new Map<string, StoredExchange>();
   readonly #maxExchanges: number;
   readonly #maxEvents: number;
   readonly #maxBytes: number;
@@ -69,7 +78,11 @@ export class TrafficBus {
 
   /** The stored events of the kept exchanges, oldest exchange first. */
   recent(): TrafficEvent[] {
-    return [...this.#store.values()].flatMap((exchange) => exchange.events);
+    return [...this.#store].flatMap(([id, exchange]) =>
+      exchange.stream.size === 0
+        ? exchange.events
+        : mergeBySeq(exchange.events, exchange.stream.events(id)),
+    );
   }
 
   /** Rough bytes the store holds now. */
@@ -80,16 +93,21 @@ export class TrafficBus {
   #keep(event: TrafficEvent, knownBytes: number | undefined): void {
     let exchange = this.#store.get(event.exchangeId);
     if (!exchange) {
-      exchange = { events: [], bytes: 0 };
+      exchange = { events: [], stream: new StreamEventLog(), bytes: 0 };
       this.#store.set(event.exchangeId, exchange);
     }
     const isFinal = event.type === 'exchange.finished' || event.type === 'exchange.failed';
-    if (exchange.events.length >= this.#maxEvents && !isFinal) {
+    if (exchange.events.length + exchange.stream.size >= this.#maxEvents && !isFinal) {
       this.#dropped += 1;
       return;
     }
     const bytes = knownBytes === undefined ? sizeOf(event) : knownBytes + SMALL_EVENT_BYTES;
-    exchange.events.push(event);
+    if (!isStreamEvent(event)) exchange.events.push(event);
+    else if (!exchange.stream.add(event)) {
+      this.#dropped += 1; // after its exchange ended
+      return;
+    }
+    if (isFinal) exchange.stream.seal();
     exchange.bytes += bytes;
     this.#bytes += bytes;
     // The oldest exchanges go first; the newest always stays, however big.

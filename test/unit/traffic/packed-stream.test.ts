@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { isStreamEvent, mergeBySeq, StreamEventLog } from '../../../app/traffic/packed-stream.ts';
+import { TrafficBus } from '../../../app/traffic/traffic-bus.ts';
+import type { TrafficEvent } from '../../../app/traffic/traffic-event.ts';
+
+const at = (seq: number) => ({ exchangeId: 'x1', seq, at: 1_767_225_600_000 + seq, t: 10.5 + seq });
+const exchange: TrafficEvent[] = [
+  {
+    type: 'exchange.started',
+    method: 'POST',
+    route: '/v1/messages',
+    clientModel: 'claude-opus-4-8',
+    upstreamModel: 'gpt-5.1',
+    routingRule: 'main',
+    stream: true,
+    headers: {},
+    request: { model: 'claude-opus-4-8' },
+    ...at(0),
+  },
+  { type: 'upstream.event-received', json: '{"type":"response.created"}', ...at(1) },
+  { type: 'client.event-sent', event: 'message_start', json: '{"type":"message_start"}', ...at(2) },
+  // Multi-line data and text beyond ASCII survive: texts are cut by offsets, not separators.
+  { type: 'upstream.event-received', json: '{"a":\n"ünï 😀"}', ...at(3) },
+  { type: 'client.event-sent', event: 'content_block_delta', json: '{"text":"😀"}', ...at(4) },
+  { type: 'client.event-sent', event: 'ping', json: '', ...at(5) },
+  {
+    type: 'usage.reported',
+    inputTokens: 1,
+    outputTokens: 2,
+    cacheReadInputTokens: 0,
+    cacheCreationInputTokens: 0,
+    estimated: false,
+    costUsd: null,
+    ...at(6),
+  },
+  {
+    type: 'exchange.finished',
+    status: 200,
+    stopReason: 'end_turn',
+    ttfbMs: 1,
+    durationMs: 2,
+    ...at(7),
+  },
+];
+
+describe('packed stream events', () => {
+  it('give back exactly the events that were kept, before and after sealing', () => {
+    const log = new StreamEventLog();
+    const stream = exchange.filter(isStreamEvent);
+    for (const event of stream) expect(log.add(event)).toBe(true);
+    const others = exchange.filter((event) => !isStreamEvent(event));
+    expect(mergeBySeq(others, log.events('x1'))).toEqual(exchange);
+    log.seal();
+    expect(log.size).toBe(5);
+    expect(mergeBySeq(others, log.events('x1'))).toEqual(exchange);
+    // Nothing is added once the exchange has ended.
+    const [first] = stream;
+    if (!first) throw new Error('no stream events in the sample');
+    expect(log.add(first)).toBe(false);
+    expect(log.size).toBe(5);
+  });
+
+  it('are what the bus gives a late subscriber once an exchange has ended', () => {
+    const bus = new TrafficBus({ secrets: [] });
+    for (const event of exchange) bus.publish(event);
+    expect(bus.recent()).toEqual(exchange);
+  });
+});
