@@ -95,6 +95,7 @@ export class TrafficBus {
     if (!exchange) {
       exchange = { events: [], stream: new StreamEventLog(), bytes: 0 };
       this.#store.set(event.exchangeId, exchange);
+      this.#evict();
     }
     const isFinal = event.type === 'exchange.finished' || event.type === 'exchange.failed';
     if (exchange.events.length + exchange.stream.size >= this.#maxEvents && !isFinal) {
@@ -110,7 +111,11 @@ export class TrafficBus {
     if (isFinal) exchange.stream.seal();
     exchange.bytes += bytes;
     this.#bytes += bytes;
-    // The oldest exchanges go first; the newest always stays, however big.
+    if (this.#bytes > this.#maxBytes) this.#evict();
+  }
+
+  /** The oldest exchanges go first; the newest always stays, however big. */
+  #evict(): void {
     for (const [id, oldest] of this.#store) {
       if (this.#store.size <= 1) break;
       if (this.#store.size <= this.#maxExchanges && this.#bytes <= this.#maxBytes) break;
