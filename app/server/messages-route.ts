@@ -25,6 +25,7 @@ import type { Calibration } from '../upstream/calibration.ts';
 import { isClientAbort, toUpstreamFailure } from '../upstream/upstream-failure.ts';
 import type { InFlightStreams } from './in-flight.ts';
 import { calibrateLater, preflightTokens } from './prompt-size.ts';
+import { eventJson } from './event-json.ts';
 import { randomId } from './random-id.ts';
 import { sendError } from './send-error.ts';
 import { sha256Hex } from './sha256.ts';
@@ -247,7 +248,7 @@ async function stream(exchange: Exchange, res: Response, deps: MessagesRouteDeps
   const usageEstimated = (): boolean => translator.outcome.usageEstimated;
   const send = (events: ReturnType<typeof translator.onEvent>): void => {
     if (events.length === 0) return;
-    const texts = events.map((event) => JSON.stringify(event));
+    const texts = events.map(eventJson);
     writer.send(events, texts);
     recorder.clientEvents(events, texts, usageEstimated);
   };
