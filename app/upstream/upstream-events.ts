@@ -1,10 +1,10 @@
 /**
  * The body of a streaming upstream response -> its JSON events, one batch per chunk read, so
  * the messages route awaits once per network read instead of once per event. Each event comes
- * with its JSON text as received, for the traffic record. Error semantics
- * are the `openai` SDK's (its `Stream`, legacy mode): `data: [DONE]` ends the stream; an
- * `event: error` message or a payload with an `error` field is thrown as the SDK's APIError;
- * a payload that is not JSON is a SyntaxError; an abort through `controller` ends quietly.
+ * with its JSON text as received, for the traffic record. Error semantics are the `openai`
+ * SDK's (its `Stream`, legacy mode): `data: [DONE]` ends the stream; an `event: error` message
+ * or a payload with an `error` field is thrown as the SDK's APIError; a payload that is not
+ * JSON is a SyntaxError; an abort through `controller` ends quietly.
  */
 import OpenAI from 'openai';
 import { SseDecoder, type SseMessage } from './sse-decoder.ts';
