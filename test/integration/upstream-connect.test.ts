@@ -46,6 +46,19 @@ async function blackHolePort(): Promise<number> {
   return port;
 }
 
+/** One small messages request, as Claude Code sends it. */
+function ask(proxyUrl: string): Promise<Response> {
+  return fetch(`${proxyUrl}/v1/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': TEST_PROXY_KEY },
+    body: JSON.stringify({
+      model: 'claude-opus-4-8',
+      max_tokens: 10,
+      messages: [{ role: 'user', content: 'hi' }],
+    }),
+  });
+}
+
 describe('upstream connect timeout', () => {
   it('answers 504 timeout_error naming the setting once the connect takes longer than upstreamConnectTimeoutMs', async () => {
     const port = await blackHolePort();
@@ -57,15 +70,7 @@ describe('upstream connect timeout', () => {
       },
     });
     const started = performance.now();
-    const response = await fetch(`${proxy.url}/v1/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': TEST_PROXY_KEY },
-      body: JSON.stringify({
-        model: 'claude-opus-4-8',
-        max_tokens: 10,
-        messages: [{ role: 'user', content: 'hi' }],
-      }),
-    });
+    const response = await ask(proxy.url);
     const elapsed = performance.now() - started;
     expect(response.status).toBe(504);
     expect(await response.json()).toMatchObject({
@@ -89,15 +94,7 @@ describe('upstream connect timeout', () => {
       file: { upstreamConnectTimeoutMs: 300, upstreamTimeoutMs: 30_000 },
     });
     const started = performance.now();
-    const response = await fetch(`${proxy.url}/v1/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': TEST_PROXY_KEY },
-      body: JSON.stringify({
-        model: 'claude-opus-4-8',
-        max_tokens: 10,
-        messages: [{ role: 'user', content: 'hi' }],
-      }),
-    });
+    const response = await ask(proxy.url);
     expect(response.status).toBe(504);
     // Well before undici's own 10 s default, which would apply if the setting did not reach it.
     expect(performance.now() - started).toBeLessThan(8_000);
