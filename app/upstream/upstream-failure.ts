@@ -51,25 +51,25 @@ export function toUpstreamFailure(
   };
 }
 
-/** The `code` of each error down the cause chain (fetch wraps undici's errors in its own). */
-function causeCodes(error: Error): string[] {
-  const codes: string[] = [];
+/** The error and its causes, outermost first (fetch wraps undici's errors in its own). */
+function causeChain(error: Error): Error[] {
+  const chain: Error[] = [];
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
-    const code: unknown = (current as Error & { code?: unknown }).code;
-    if (typeof code === 'string') codes.push(code);
+    chain.push(current);
     current = current.cause;
   }
-  return codes;
+  return chain;
+}
+
+function causeCodes(error: Error): string[] {
+  return causeChain(error).flatMap((link) => {
+    const code: unknown = (link as Error & { code?: unknown }).code;
+    return typeof code === 'string' ? [code] : [];
+  });
 }
 
 /** The innermost message down the cause chain: "fetch failed" says less than what failed. */
 function causeMessage(error: Error): string {
-  let message = error.message;
-  let current: unknown = error.cause;
-  for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
-    if (current.message !== '') message = current.message;
-    current = current.cause;
-  }
-  return message;
+  return causeChain(error).reduce((message, link) => link.message || message, error.message);
 }
