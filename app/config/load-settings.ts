@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
+import { nonEmpty } from './env-value.ts';
 import { providerPreset, providerPresets, type ChatDialect } from './providers.ts';
 import { readSettingsFile, writeSettingsFile, defaultSettingsPath } from './settings-file.ts';
 import {
@@ -217,8 +218,4 @@ function withoutUndefined<T extends object>(
   return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as {
     [K in keyof T]?: Exclude<T[K], undefined>;
   };
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value;
 }

@@ -5,6 +5,7 @@
  * GROQ_API_KEY): like OPENAI_API_KEY, never from a file. A route naming an unknown provider, or
  * one without a base URL, stops the start with one clear line.
  */
+import { nonEmpty } from './env-value.ts';
 import { providerPreset, providerPresets, type ChatDialect } from './providers.ts';
 import type { Settings, UpstreamApi } from './settings-schema.ts';
 
@@ -69,8 +70,4 @@ export function routeProviders(
     };
   });
   return { providers, warnings };
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value;
 }
