@@ -13,7 +13,7 @@ import { displayBaseUrl } from '../upstream/client.ts';
 import type { Calibration } from '../upstream/calibration.ts';
 import type { RoutingTable } from '../upstream/routing.ts';
 import { errorHandler, notFound } from './fallback-handlers.ts';
-import { authGuard, hostGuard, originGuard } from './guards.ts';
+import { authGuard, hostGuard, missingUpstreamKeyMessage, originGuard } from './guards.ts';
 import type { TrafficBus } from '../traffic/traffic-bus.ts';
 import { textRedactor } from '../traffic/redact.ts';
 import { countTokensRoute } from './count-tokens-route.ts';
@@ -178,10 +178,6 @@ function requireUpstreamKey(configured: boolean): RequestHandler {
       next();
       return;
     }
-    sendError(
-      res,
-      'authentication_error',
-      `Parley has no upstream API key: set ${UPSTREAM_KEY_ENV} in the environment of "parley serve" and restart it.`,
-    );
+    sendError(res, 'authentication_error', missingUpstreamKeyMessage(UPSTREAM_KEY_ENV));
   };
 }

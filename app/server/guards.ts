@@ -64,6 +64,17 @@ export function originGuard(): RequestHandler {
   };
 }
 
+/** What a request gets when the upstream it goes to has no key in Parley's environment. */
+export function missingUpstreamKeyMessage(
+  keyEnv: string,
+  route?: { readonly provider: string; readonly rule: string; readonly model: string },
+): string {
+  const whose = route
+    ? `no key for provider "${route.provider}", where ${route.rule} sends ${route.model}`
+    : 'no upstream API key';
+  return `Parley has ${whose}: set ${keyEnv} in the environment of "parley serve" and restart it.`;
+}
+
 export interface AuthGuardOptions {
   readonly proxyKey: string;
   readonly settingsPath: string;

@@ -27,6 +27,7 @@ import type { InFlightStreams } from './in-flight.ts';
 import { calibrateLater, preflightTokens } from './prompt-size.ts';
 import { eventJson } from './event-json.ts';
 import { randomId } from './random-id.ts';
+import { missingUpstreamKeyMessage } from './guards.ts';
 import { sendError } from './send-error.ts';
 import { sha256Hex } from './sha256.ts';
 import { SseWriter } from './sse-writer.ts';
@@ -130,9 +131,12 @@ function prepare(
     return undefined;
   }
   if (routed && !upstream.keyConfigured) {
-    const message = routed.provider
-      ? `Parley has no key for provider "${routed.provider}", where ${routed.rule} sends ${clientModel ?? ''}: set ${upstream.keyEnv} in the environment of "parley serve" and restart it.`
-      : `Parley has no upstream API key: set ${upstream.keyEnv} in the environment of "parley serve" and restart it.`;
+    const message = missingUpstreamKeyMessage(
+      upstream.keyEnv,
+      routed.provider === undefined
+        ? undefined
+        : { provider: routed.provider, rule: routed.rule, model: clientModel ?? '' },
+    );
     recorder.failed(401, 'authentication_error', message, null);
     sendError(res, 'authentication_error', message);
     return undefined;
