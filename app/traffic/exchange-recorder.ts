@@ -29,6 +29,8 @@ export class ExchangeRecorder {
   readonly #bus: TrafficBus | undefined;
   readonly #clock: TrafficClock;
   readonly #startedAt: number;
+  /** The wall clock when the exchange started; each event's is read off the monotonic clock. */
+  readonly #wallAtStart: number;
   readonly #openTools = new Map<number, { id: string; name: string; json: string }>();
   #seq = 0;
   #firstSentAt: number | undefined;
@@ -43,6 +45,7 @@ export class ExchangeRecorder {
     this.#bus = bus;
     this.#clock = clock;
     this.#startedAt = clock.monotonic();
+    this.#wallAtStart = clock.now();
   }
 
   get enabled(): boolean {
@@ -52,27 +55,31 @@ export class ExchangeRecorder {
   /** Publishes one event; `bytes` is its size when the caller knows it (a body's length). */
   emit(draft: TrafficEventDraft, bytes?: number): void {
     if (!this.#bus) return;
+    const t = this.#clock.monotonic();
     const stamped = {
       ...draft,
       exchangeId: this.exchangeId,
       seq: this.#seq++,
-      at: this.#clock.now(),
-      t: this.#clock.monotonic(),
+      at: this.#wallAt(t),
+      t,
     } as TrafficEvent;
     this.#bus.publish(stamped, bytes);
   }
 
-  /** An upstream stream event as received: the hot path, one object per event. */
+  /** An upstream stream event as received: the hot path, so no object is built for it. */
   upstreamEvent(json: string): void {
     if (!this.#bus) return;
-    this.#bus.publish({
-      type: 'upstream.event-received',
+    const t = this.#clock.monotonic();
+    const at = this.#wallAt(t);
+    this.#bus.publishStream(
+      'upstream.event-received',
+      '',
       json,
-      exchangeId: this.exchangeId,
-      seq: this.#seq++,
-      at: this.#clock.now(),
-      t: this.#clock.monotonic(),
-    });
+      this.exchangeId,
+      this.#seq++,
+      at,
+      t,
+    );
   }
 
   /**
@@ -85,20 +92,22 @@ export class ExchangeRecorder {
     usageEstimated: () => boolean,
   ): void {
     if (!this.#bus || events.length === 0) return;
-    this.#firstSentAt ??= this.#clock.monotonic();
-    const bus = this.#bus;
-    events.forEach((event, index) => {
-      bus.publish({
-        type: 'client.event-sent',
-        event: event.type,
-        json: texts[index] ?? '',
-        exchangeId: this.exchangeId,
-        seq: this.#seq++,
-        at: this.#clock.now(),
-        t: this.#clock.monotonic(),
-      });
+    const t = this.#clock.monotonic();
+    const at = this.#wallAt(t);
+    this.#firstSentAt ??= t;
+    for (const [index, event] of events.entries()) {
+      const json = texts[index] ?? '';
+      this.#bus.publishStream(
+        'client.event-sent',
+        event.type,
+        json,
+        this.exchangeId,
+        this.#seq++,
+        at,
+        t,
+      );
       this.#observe(event, usageEstimated);
-    });
+    }
   }
 
   /** A whole message sent without streaming, and its JSON text. */
@@ -143,6 +152,11 @@ export class ExchangeRecorder {
       upstreamStatus,
       durationMs: this.#clock.monotonic() - this.#startedAt,
     });
+  }
+
+  /** One clock read per event, and no jump in the wall clock within an exchange. */
+  #wallAt(monotonic: number): number {
+    return this.#wallAtStart + (monotonic - this.#startedAt);
   }
 
   #observe(event: AnthropicStreamEvent, usageEstimated: () => boolean): void {

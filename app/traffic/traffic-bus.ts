@@ -4,7 +4,7 @@
  * before any subscriber or the store sees an event, so no transport can leak a secret. A
  * subscriber that throws is dropped; it can never break the proxied request.
  */
-import { isStreamEvent, mergeBySeq, StreamEventLog } from './packed-stream.ts';
+import { isStreamEvent, mergeBySeq, StreamEventLog, type StreamEvent } from './packed-stream.ts';
 import { redactHeaders, textRedactor, valueRedactor } from './redact.ts';
 import type { JsonValue, TrafficEvent } from './traffic-event.ts';
 
@@ -60,11 +60,55 @@ export class TrafficBus {
 
   /** `bytes`: the event's size when the publisher knows it (saves measuring a big body). */
   publish(event: TrafficEvent, bytes?: number): void {
+    if (isStreamEvent(event)) {
+      const name = event.type === 'client.event-sent' ? event.event : '';
+      this.publishStream(
+        event.type,
+        name,
+        event.json,
+        event.exchangeId,
+        event.seq,
+        event.at,
+        event.t,
+      );
+      return;
+    }
     const safe = this.#redact(event);
     this.#keep(safe, bytes);
+    this.#deliver(safe);
+  }
+
+  /**
+   * A stream event, the hot path (hundreds per exchange), given as its fields: it goes into the
+   * store's columns, and an event object is built only when someone is listening.
+   */
+  publishStream(
+    type: StreamEvent['type'],
+    name: string,
+    json: string,
+    exchangeId: string,
+    seq: number,
+    at: number,
+    t: number,
+  ): void {
+    const safe = this.#redactText(json);
+    const exchange = this.#exchange(exchangeId);
+    if (this.#full(exchange, false) || !exchange.stream.append(type, name, safe, seq, at, t))
+      this.#dropped += 1;
+    else this.#count(exchange, safe.length + EVENT_OVERHEAD_BYTES);
+    if (this.#listeners.size === 0) return;
+    const stamp = { json: safe, exchangeId, seq, at, t };
+    this.#deliver(
+      type === 'client.event-sent'
+        ? { type, event: name, ...stamp }
+        : { type: 'upstream.event-received', ...stamp },
+    );
+  }
+
+  #deliver(event: TrafficEvent): void {
     for (const listener of this.#listeners) {
       try {
-        listener(safe);
+        listener(event);
       } catch {
         this.#listeners.delete(listener);
       }
@@ -90,25 +134,38 @@ export class TrafficBus {
     return this.#bytes;
   }
 
+  /** Keeps an event other than a stream event. */
   #keep(event: TrafficEvent, knownBytes: number | undefined): void {
-    let exchange = this.#store.get(event.exchangeId);
-    if (!exchange) {
-      exchange = { events: [], stream: new StreamEventLog(), bytes: 0 };
-      this.#store.set(event.exchangeId, exchange);
-      this.#evict();
-    }
+    const exchange = this.#exchange(event.exchangeId);
     const isFinal = event.type === 'exchange.finished' || event.type === 'exchange.failed';
-    if (exchange.events.length + exchange.stream.size >= this.#maxEvents && !isFinal) {
+    if (this.#full(exchange, isFinal)) {
       this.#dropped += 1;
       return;
     }
-    const bytes = knownBytes === undefined ? sizeOf(event) : knownBytes + SMALL_EVENT_BYTES;
-    if (!isStreamEvent(event)) exchange.events.push(event);
-    else if (!exchange.stream.add(event)) {
-      this.#dropped += 1; // after its exchange ended
-      return;
-    }
+    exchange.events.push(event);
     if (isFinal) exchange.stream.seal();
+    this.#count(
+      exchange,
+      knownBytes === undefined ? sizeOf(event) : knownBytes + SMALL_EVENT_BYTES,
+    );
+  }
+
+  #exchange(exchangeId: string): StoredExchange {
+    let exchange = this.#store.get(exchangeId);
+    if (!exchange) {
+      exchange = { events: [], stream: new StreamEventLog(), bytes: 0 };
+      this.#store.set(exchangeId, exchange);
+      this.#evict();
+    }
+    return exchange;
+  }
+
+  /** Over its bound of events; an exchange's final event is always kept. */
+  #full(exchange: StoredExchange, isFinal: boolean): boolean {
+    return !isFinal && exchange.events.length + exchange.stream.size >= this.#maxEvents;
+  }
+
+  #count(exchange: StoredExchange, bytes: number): void {
     exchange.bytes += bytes;
     this.#bytes += bytes;
     if (this.#bytes > this.#maxBytes) this.#evict();
@@ -124,7 +181,7 @@ export class TrafficBus {
     }
   }
 
-  #redact(event: TrafficEvent): TrafficEvent {
+  #redact(event: Exclude<TrafficEvent, StreamEvent>): TrafficEvent {
     const value = this.#redactValue;
     switch (event.type) {
       case 'exchange.started':
@@ -136,11 +193,6 @@ export class TrafficBus {
           body: value(event.body),
           notes: event.notes.map(value),
         };
-      case 'upstream.event-received':
-      case 'client.event-sent': {
-        const json = this.#redactText(event.json);
-        return json === event.json ? event : { ...event, json };
-      }
       case 'tool-call.completed':
         return { ...event, input: value(event.input) };
       case 'exchange.failed':
@@ -153,16 +205,13 @@ export class TrafficBus {
   }
 }
 
-/** Bodies are measured (a few times per exchange); events carrying JSON text by its length. */
+/** Bodies are measured (a few times per exchange); other events count as small. */
 function sizeOf(event: TrafficEvent): number {
   switch (event.type) {
     case 'exchange.started':
       return JSON.stringify(event.request).length + SMALL_EVENT_BYTES;
     case 'upstream.requested':
       return JSON.stringify(event.body).length + SMALL_EVENT_BYTES;
-    case 'upstream.event-received':
-    case 'client.event-sent':
-      return event.json.length + EVENT_OVERHEAD_BYTES;
     default:
       return SMALL_EVENT_BYTES;
   }

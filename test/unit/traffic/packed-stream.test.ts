@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { isStreamEvent, mergeBySeq, StreamEventLog } from '../../../app/traffic/packed-stream.ts';
+import {
+  isStreamEvent,
+  mergeBySeq,
+  StreamEventLog,
+  type StreamEvent,
+} from '../../../app/traffic/packed-stream.ts';
 import { TrafficBus } from '../../../app/traffic/traffic-bus.ts';
 import type { TrafficEvent } from '../../../app/traffic/traffic-event.ts';
 
@@ -58,6 +63,21 @@ describe('packed stream events', () => {
     if (!first) throw new Error('no stream events in the sample');
     expect(log.add(first)).toBe(false);
     expect(log.size).toBe(5);
+  });
+
+  it('grow past their first allocation, whatever the texts are made of', () => {
+    const log = new StreamEventLog();
+    // 2,000 events of up to 1,200 UTF-8 bytes each: several times the log's first arrays.
+    const events: StreamEvent[] = Array.from({ length: 2_000 }, (_, seq) => {
+      const json = JSON.stringify({ n: seq, text: 'añ😀'.repeat(seq % 200) });
+      return seq % 3 === 0
+        ? { type: 'upstream.event-received', json, ...at(seq) }
+        : { type: 'client.event-sent', event: `kind_${String(seq % 5)}`, json, ...at(seq) };
+    });
+    for (const event of events) log.add(event);
+    expect(log.events('x1')).toEqual(events);
+    log.seal();
+    expect(log.events('x1')).toEqual(events);
   });
 
   it('are what the bus gives a late subscriber once an exchange has ended', () => {

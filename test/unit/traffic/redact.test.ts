@@ -22,6 +22,21 @@ describe('textRedactor', () => {
     ).toBe(`Incorrect API key provided: ${REDACTED} (${REDACTED})`);
     expect(redact('a short word')).toBe('a short word');
   });
+
+  it('takes secrets literally, and a secret containing another goes whole', () => {
+    const redact = textRedactor([
+      'key.with+(meta)$^',
+      'parley-key-12345678',
+      'parley-key-12345678-long',
+    ]);
+    expect(redact('a key.with+(meta)$^ b keyXwith+(meta)$^')).toBe(
+      `a ${REDACTED} b keyXwith+(meta)$^`,
+    );
+    expect(redact('parley-key-12345678-long and parley-key-12345678')).toBe(
+      `${REDACTED} and ${REDACTED}`,
+    );
+    expect(textRedactor([undefined, 'short'])('short stays')).toBe('short stays');
+  });
 });
 
 describe('valueRedactor', () => {
