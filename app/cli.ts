@@ -8,6 +8,7 @@ if (major < 22) {
   process.exit(2);
 }
 try {
+  if (process.argv[2] === 'serve') (await import('./cli/heap-flags.ts')).reexecWithHeapFlags();
   const { runCli } = await import('./cli/run-cli.ts');
   process.exitCode = await runCli(process.argv.slice(2));
 } catch (error) {

@@ -128,6 +128,20 @@ describe('parley serve', () => {
     expect(await health(notRecording.url)).toMatchObject({ recordingTraffic: false });
   });
 
+  // Linux shows a process's arguments in /proc; the re-exec keeps the pid the parent spawned.
+  it.runIf(existsSync('/proc/self/cmdline'))(
+    're-executes itself with 8 MB semi-spaces, in place, unless the user chose a size',
+    async () => {
+      const argsOf = (run: CliRun): string[] =>
+        readFileSync(`/proc/${String(run.child.pid)}/cmdline`, 'utf8').split('\0');
+      const tuned = await serve([]);
+      expect(argsOf(tuned.run).slice(1, 3)).toEqual(['--max-semi-space-size=8', cliPath]);
+      expect((await rawRequest(`${tuned.url}/health`)).status).toBe(200);
+      const chosen = await serve([], { NODE_OPTIONS: '--max_semi_space_size=16' });
+      expect(argsOf(chosen.run)[1]).toBe(cliPath);
+    },
+  );
+
   it('prints a placeholder token under --no-auth', async () => {
     const { run } = await serve(['--no-auth']);
     await run.waitForLine(/^export ANTHROPIC_AUTH_TOKEN=parley-no-auth$/);
