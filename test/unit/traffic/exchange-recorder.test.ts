@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { ExchangeRecorder, type TrafficClock } from '../../../app/traffic/exchange-recorder.ts';
+import { TrafficBus } from '../../../app/traffic/traffic-bus.ts';
+import type { TrafficEvent } from '../../../app/traffic/traffic-event.ts';
+import type { AnthropicStreamEvent } from '../../../app/protocol/anthropic-wire.ts';
+
+/** A clock that moves 1 ms at every read, so each read shows in the stamps. */
+function steppingClock(): TrafficClock {
+  let ms = 0;
+  return { now: () => 1_767_225_600_000 + ms, monotonic: () => ++ms };
+}
+
+const toolStart: AnthropicStreamEvent = {
+  type: 'content_block_start',
+  index: 1,
+  content_block: { type: 'tool_use', id: 'toolu_1', name: 'Read', input: {} },
+};
+const toolDelta: AnthropicStreamEvent = {
+  type: 'content_block_delta',
+  index: 1,
+  delta: { type: 'input_json_delta', partial_json: '{"file_path":"a.ts"}' },
+};
+const toolStop: AnthropicStreamEvent = { type: 'content_block_stop', index: 1 };
+
+describe('ExchangeRecorder', () => {
+  it('publishes stream events as they happen, and the tool calls they imply, in order', () => {
+    const bus = new TrafficBus({ secrets: [] });
+    const seen: TrafficEvent[] = [];
+    bus.subscribe((event) => seen.push(event));
+    const recorder = new ExchangeRecorder(bus, 'req_1', steppingClock());
+    const events = [toolStart, toolDelta, toolStop];
+    recorder.upstreamEvent('{"type":"response.output_item.added"}');
+    recorder.clientEvents(
+      events,
+      events.map((event) => JSON.stringify(event)),
+      () => false,
+    );
+    recorder.finished(200, 'tool_use');
+    expect(seen.map((event) => [event.seq, event.type])).toEqual([
+      [0, 'upstream.event-received'],
+      [1, 'client.event-sent'],
+      [2, 'tool-call.started'],
+      [3, 'client.event-sent'],
+      [4, 'client.event-sent'],
+      [5, 'tool-call.completed'],
+      [6, 'exchange.finished'],
+    ]);
+    expect(seen[1]).toMatchObject({
+      event: 'content_block_start',
+      json: JSON.stringify(toolStart),
+    });
+    expect(seen[5]).toMatchObject({ toolUseId: 'toolu_1', input: { file_path: 'a.ts' } });
+    // Events sent together share a time; the wall clock is read off the monotonic one.
+    expect(seen[3]?.t).toBe(seen[1]?.t);
+    expect((seen[0]?.at ?? 0) - (seen[0]?.t ?? 0)).toBe((seen[6]?.at ?? 0) - (seen[6]?.t ?? 0));
+    expect(bus.recent()).toEqual(seen);
+  });
+});
