@@ -290,9 +290,9 @@ async function stream(exchange: Exchange, res: Response, deps: MessagesRouteDeps
     for await (const batch of upstreamStream.events) {
       if (state.settled) continue; // the answer is out: only reading the rest keeps the socket reusable
       watchdog.refresh();
-      for (const [index, event] of batch.events.entries()) {
+      for (let index = 0; index < batch.events.length; index += 1) {
         recorder.upstreamEvent(batch.texts[index] ?? '');
-        send(translator.onEvent(event));
+        send(translator.onEvent(batch.events[index]));
         if (translator.finished) break;
       }
       if (!translator.finished) continue;

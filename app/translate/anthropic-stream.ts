@@ -53,7 +53,8 @@ export interface StreamOutcome {
 export class AnthropicStreamBuilder {
   readonly #ctx: AnswerContext;
   readonly #stops: StopSequenceMatcher;
-  #out: AnthropicStreamEvent[] = [];
+  /** Events produced since the last take(); none yet is undefined (no array per upstream event). */
+  #out: AnthropicStreamEvent[] | undefined;
   #started = false;
   #finished = false;
   #nextIndex = 0;
@@ -87,15 +88,21 @@ export class AnthropicStreamBuilder {
 
   /** The events produced since the last call. */
   take(): AnthropicStreamEvent[] {
-    const events = this.#out;
-    this.#out = [];
+    const events = this.#out ?? [];
+    this.#out = undefined;
     return events;
+  }
+
+  /** The first events of a take() become its array as they are: one event, one slot. */
+  #push(...events: AnthropicStreamEvent[]): void {
+    if (this.#out) this.#out.push(...events);
+    else this.#out = events;
   }
 
   start(): void {
     if (this.#started) return;
     this.#started = true;
-    this.#out.push(
+    this.#push(
       {
         type: 'message_start',
         message: {
@@ -179,7 +186,7 @@ export class AnthropicStreamBuilder {
     if (open?.kind !== 'thinking') return;
     this.#sign(open, done);
     this.#open = undefined;
-    this.#out.push({ type: 'content_block_stop', index: open.index });
+    this.#push({ type: 'content_block_stop', index: open.index });
   }
 
   openTool(key: Key, id: string, name: string): void {
@@ -228,7 +235,7 @@ export class AnthropicStreamBuilder {
     if (open.kind === 'text') this.#emitText(this.#stops.flush());
     if (open.kind === 'thinking') this.#sign(open);
     this.#open = undefined;
-    this.#out.push({ type: 'content_block_stop', index: open.index });
+    this.#push({ type: 'content_block_stop', index: open.index });
   }
 
   /** The upstream finished: close up and end the message with this reason and usage. */
@@ -247,7 +254,7 @@ export class AnthropicStreamBuilder {
   fail(type: AnthropicErrorType, message: string): void {
     if (this.#finished) return;
     this.start();
-    this.#out.push({ type: 'error', error: { type, message } });
+    this.#push({ type: 'error', error: { type, message } });
     this.#open = undefined;
     this.#finished = true;
     this.#outcome = { ...this.#outcome, error: { type, message } };
@@ -260,21 +267,21 @@ export class AnthropicStreamBuilder {
     const { index } = block;
     switch (block.kind) {
       case 'text':
-        this.#out.push({
+        this.#push({
           type: 'content_block_start',
           index,
           content_block: { type: 'text', text: '' },
         });
         break;
       case 'thinking':
-        this.#out.push({
+        this.#push({
           type: 'content_block_start',
           index,
           content_block: { type: 'thinking', thinking: '', signature: '' },
         });
         break;
       case 'tool_use':
-        this.#out.push({
+        this.#push({
           type: 'content_block_start',
           index,
           content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} },
@@ -293,7 +300,7 @@ export class AnthropicStreamBuilder {
     index: number,
     delta: Extract<AnthropicStreamEvent, { type: 'content_block_delta' }>['delta'],
   ): void {
-    this.#out.push({ type: 'content_block_delta', index, delta });
+    this.#push({ type: 'content_block_delta', index, delta });
   }
 
   /** The signature carries the reasoning item (T12): the finished one, or what was seen of it. */
@@ -322,7 +329,7 @@ export class AnthropicStreamBuilder {
           ...zeroUsage(this.#ctx.inputTokenEstimate),
           output_tokens: estimateTokensOfChars(this.#outputChars),
         };
-    this.#out.push(
+    this.#push(
       { type: 'message_delta', delta: { stop_reason: reason, stop_sequence: stopSequence }, usage },
       { type: 'message_stop' },
     );

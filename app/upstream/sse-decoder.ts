@@ -23,8 +23,8 @@ export class SseDecoder {
   /** The last chunk ended in CR: the next may begin with its LF. */
   #pendingCr = false;
   #event: string | null = null;
-  #data: string[] = [];
-  #hasData = false;
+  /** The data lines so far, joined with LF; undefined before the first. */
+  #data: string | undefined;
 
   /** Messages completed by this chunk of text. */
   push(text: string): SseMessage[] {
@@ -42,7 +42,7 @@ export class SseDecoder {
     const messages: SseMessage[] = [];
     let start = 0;
     for (let end = buffer.indexOf('\n'); end >= 0; end = buffer.indexOf('\n', start)) {
-      const message = this.#line(buffer.slice(start, end));
+      const message = this.#line(buffer, start, end);
       if (message) messages.push(message);
       start = end + 1;
     }
@@ -57,31 +57,38 @@ export class SseDecoder {
     this.#pendingCr = false;
     const messages: SseMessage[] = [];
     for (const line of [rest, '']) {
-      const message = this.#line(line);
+      const message = this.#line(line, 0, line.length);
       if (message) messages.push(message);
     }
     return messages;
   }
 
-  #line(line: string): SseMessage | undefined {
-    if (line === '') return this.#dispatch();
-    if (line.startsWith(':')) return undefined;
-    const colon = line.indexOf(':');
-    const field = colon < 0 ? line : line.slice(0, colon);
-    let value = colon < 0 ? '' : line.slice(colon + 1);
-    if (value.startsWith(' ')) value = value.slice(1);
-    if (field === 'data') {
-      this.#data.push(value);
-      this.#hasData = true;
-    } else if (field === 'event') this.#event = value;
+  /** The line `text[start, end)`, read in place: only a field's value is cut out of the text. */
+  #line(text: string, start: number, end: number): SseMessage | undefined {
+    if (start === end) return this.#dispatch();
+    if (text.charCodeAt(start) === COLON) return undefined;
+    let colon = text.indexOf(':', start);
+    if (colon < 0 || colon > end) colon = end;
+    // The value: after the colon and one optional space; a line without a colon has none.
+    let valueStart = Math.min(colon + 1, end);
+    if (text.charCodeAt(valueStart) === SPACE && valueStart < end) valueStart += 1;
+    const field = colon - start;
+    if (field === 4 && text.startsWith('data', start)) {
+      const value = text.slice(valueStart, end);
+      this.#data = this.#data === undefined ? value : `${this.#data}\n${value}`;
+    } else if (field === 5 && text.startsWith('event', start)) {
+      this.#event = text.slice(valueStart, end);
+    }
     return undefined;
   }
 
   #dispatch(): SseMessage | undefined {
-    const message = this.#hasData ? { event: this.#event, data: this.#data.join('\n') } : undefined;
+    const message = this.#data === undefined ? undefined : { event: this.#event, data: this.#data };
     this.#event = null;
-    this.#data = [];
-    this.#hasData = false;
+    this.#data = undefined;
     return message;
   }
 }
+
+const COLON = 0x3a;
+const SPACE = 0x20;

@@ -3,7 +3,17 @@ import { describe, expect, it } from 'vitest';
 import type { AnthropicStreamEvent } from '../../../app/protocol/anthropic-wire.ts';
 import { eventJson } from '../../../app/server/event-json.ts';
 
-const text = fc.string({ unit: 'grapheme', maxLength: 40 });
+// Whole graphemes, and any UTF-16 units at all: controls, quotes, lone surrogates.
+const text = fc.oneof(
+  fc.string({ unit: 'grapheme', maxLength: 40 }),
+  fc.string({
+    unit: fc.nat({ max: 0xffff }).map((unit) => String.fromCharCode(unit)),
+    maxLength: 40,
+  }),
+  fc.string({
+    unit: fc.constantFrom('a', ' ', '"', '\\', '\n', '\u001f', '\u007f', '\ud83d', '\ude00'),
+  }),
+);
 const delta = fc.oneof(
   text.map((value) => ({ type: 'text_delta' as const, text: value })),
   text.map((value) => ({ type: 'input_json_delta' as const, partial_json: value })),
