@@ -1,10 +1,11 @@
 /**
- * The one `openai` SDK client of a run, built from settings. Every upstream call goes through
- * it: SSE parsing, retries with backoff, typed errors and AbortSignal come from the SDK.
+ * The `openai` SDK clients, built from settings. Every upstream call goes through one: auth,
+ * retries with backoff, timeouts, typed errors and AbortSignal come from the SDK. The transport
+ * under it is lean-fetch.ts and the reading of event streams upstream-events.ts, both measured.
  */
 import OpenAI, { AzureOpenAI, type ClientOptions } from 'openai';
-import { fetch as undiciFetch } from 'undici';
 import type { Settings } from '../config/settings-schema.ts';
+import { leanFetch } from './lean-fetch.ts';
 import { upstreamDispatcher, type UpstreamProxy } from './network.ts';
 
 export interface UpstreamClientOptions {
@@ -26,13 +27,9 @@ export interface UpstreamClientOptions {
 export const KEYLESS_PLACEHOLDER = 'parley-no-key';
 
 export function createUpstreamClient(options: UpstreamClientOptions): OpenAI {
-  // undici's own fetch with its dispatcher: the connect timeout and the proxy apply to both.
+  // Calls go out through one undici dispatcher, which carries the connect timeout and the proxy.
   const dispatcher = upstreamDispatcher(options.connectTimeoutMs ?? 10_000, options.proxy);
-  const network: Pick<ClientOptions, 'fetch' | 'fetchOptions'> = {
-    // undici's types and the ones @types/node bundles describe the same fetch, from two copies.
-    fetch: undiciFetch as unknown as ClientOptions['fetch'],
-    fetchOptions: { dispatcher },
-  };
+  const network: Pick<ClientOptions, 'fetch'> = { fetch: leanFetch(dispatcher) };
   if (options.azure) {
     return new AzureOpenAI({
       endpoint: options.baseUrl,

@@ -7,6 +7,7 @@
  * JSON is a SyntaxError; an abort through `controller` ends quietly.
  */
 import OpenAI from 'openai';
+import { eventStreamOf } from './lean-fetch.ts';
 import { SseDecoder, type SseMessage } from './sse-decoder.ts';
 
 export async function* upstreamEvents(
@@ -14,31 +15,26 @@ export async function* upstreamEvents(
   controller: AbortController,
 ): AsyncGenerator<UpstreamBatch> {
   const { signal } = controller;
-  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  let body: TextChunks | undefined;
   // An abort ends a pending read at once, whatever the body does with the signal.
   const cancel = (): void => {
-    reader?.cancel().catch(() => undefined);
+    body?.cancel();
   };
   signal.addEventListener('abort', cancel, { once: true });
   let complete = false;
   try {
-    if (!response.body)
-      throw new OpenAI.OpenAIError('The upstream answered a stream with no body.');
-    reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    body = textChunks(response);
     const decoder = new SseDecoder();
-    const text = new TextDecoder();
     for (;;) {
-      const { done, value } = await reader.read();
+      const { done, text } = await body.next();
       if (signal.aborted) return;
-      const messages = done
-        ? [...decoder.push(text.decode()), ...decoder.end()]
-        : decoder.push(text.decode(value, { stream: true }));
+      const messages = done ? [...decoder.push(text), ...decoder.end()] : decoder.push(text);
       const batch = parse(messages, response.headers);
       if (batch.events.length > 0) yield { events: batch.events, texts: batch.texts };
       if (batch.error) throw batch.error;
       if (batch.done || done) {
         complete = true;
-        if (!done) drainAfterDone(reader, cancel);
+        if (!done) drainAfterDone(body);
         return;
       }
     }
@@ -56,21 +52,63 @@ export async function* upstreamEvents(
   }
 }
 
+/** A body as text, a network read at a time; at the end, `text` is what the decoder held back. */
+interface TextChunks {
+  next(): Promise<{ readonly done: boolean; readonly text: string }>;
+  /** Stops the body; a pending `next` ends. */
+  cancel(): void;
+}
+
+function textChunks(response: Response): TextChunks {
+  const decoder = new TextDecoder();
+  const text = (done: boolean, value?: Uint8Array): { done: boolean; text: string } =>
+    done
+      ? { done: true, text: decoder.decode() }
+      : { done: false, text: decoder.decode(value, { stream: true }) };
+  const stream = eventStreamOf(response);
+  if (stream) {
+    // The lean fetch's event stream, read as a Node stream: no web stream in between.
+    const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Uint8Array, undefined>;
+    return {
+      next: async () => {
+        const { done, value } = await chunks.next();
+        return text(done === true, value);
+      },
+      cancel: () => {
+        stream.destroy();
+      },
+    };
+  }
+  if (!response.body) throw new OpenAI.OpenAIError('The upstream answered a stream with no body.');
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  return {
+    next: async () => {
+      const { done, value } = await reader.read();
+      return text(done, value);
+    },
+    cancel: () => {
+      reader.cancel().catch(() => undefined);
+    },
+  };
+}
+
 /** How long a body may run on after `[DONE]` before it is cancelled. */
 const AFTER_DONE_MS = 2_000;
 
 /**
  * Whatever follows `[DONE]` is read and dropped rather than cancelled: the body normally ends
- * right after it, and a cancel would abort the request (a DOMException each time, and the
- * connection lost to the pool). A server that keeps the body open is cut after AFTER_DONE_MS.
+ * right after it, and a cancel would abort the request (the connection lost to the pool). A
+ * server that keeps the body open is cut after AFTER_DONE_MS.
  */
-function drainAfterDone(reader: ReadableStreamDefaultReader<Uint8Array>, cancel: () => void): void {
-  const deadline = setTimeout(cancel, AFTER_DONE_MS);
+function drainAfterDone(body: TextChunks): void {
+  const deadline = setTimeout(() => {
+    body.cancel();
+  }, AFTER_DONE_MS);
   const stop = (): void => {
     clearTimeout(deadline);
   };
   const next = (): void => {
-    reader.read().then((result) => {
+    body.next().then((result) => {
       if (result.done) stop();
       else next();
     }, stop);
