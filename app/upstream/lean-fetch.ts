@@ -48,7 +48,6 @@ export function leanFetch(dispatcher: Dispatcher): Fetch {
     const whole = eventStream || bodiless ? null : await answer.body.arrayBuffer();
     if (bodiless) answer.body.resume();
     const response = new Response(whole, { status, headers });
-    Object.defineProperty(response, 'url', { value: String(input) });
     if (eventStream) eventStreams.set(response, answer.body);
     return response;
   };
