@@ -9,17 +9,28 @@ import type { AnthropicStreamEvent } from '../protocol/anthropic-wire.ts';
 export function eventJson(event: AnthropicStreamEvent): string {
   if (event.type !== 'content_block_delta') return JSON.stringify(event);
   const { index, delta } = event;
-  const head = `{"type":"content_block_delta","index":${String(index)},"delta":{"type":"${delta.type}",`;
   switch (delta.type) {
     case 'text_delta':
-      return `${head}"text":${jsonString(delta.text)}}}`;
+      return `${prefix(index, delta.type, 'text')}${jsonString(delta.text)}}}`;
     case 'input_json_delta':
-      return `${head}"partial_json":${jsonString(delta.partial_json)}}}`;
+      return `${prefix(index, delta.type, 'partial_json')}${jsonString(delta.partial_json)}}}`;
     case 'thinking_delta':
-      return `${head}"thinking":${jsonString(delta.thinking)}}}`;
+      return `${prefix(index, delta.type, 'thinking')}${jsonString(delta.thinking)}}}`;
     case 'signature_delta':
-      return `${head}"signature":${jsonString(delta.signature)}}}`;
+      return `${prefix(index, delta.type, 'signature')}${jsonString(delta.signature)}}}`;
   }
+}
+
+/** The last prefix built: a block's deltas come one after another, so it is nearly always it. */
+let last = { index: -1, type: '', text: '' };
+
+/** A delta's JSON up to its text: `{"type":"content_block_delta","index":0,…,"text":`. */
+function prefix(index: number, type: string, field: string): string {
+  if (last.index !== index || last.type !== type) {
+    const text = `{"type":"content_block_delta","index":${String(index)},"delta":{"type":"${type}","${field}":`;
+    last = { index, type, text };
+  }
+  return last.text;
 }
 
 /** What JSON.stringify escapes: quote, backslash, control characters, and (lone) surrogates. */
