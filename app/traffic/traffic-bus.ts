@@ -4,7 +4,13 @@
  * before any subscriber or the store sees an event, so no transport can leak a secret. A
  * subscriber that throws is dropped; it can never break the proxied request.
  */
-import { isStreamEvent, mergeBySeq, StreamEventLog, type StreamEvent } from './packed-stream.ts';
+import {
+  isStreamEvent,
+  mergeBySeq,
+  StreamEventLog,
+  TextArena,
+  type StreamEvent,
+} from './packed-stream.ts';
 import { redactHeaders, textRedactor, valueRedactor } from './redact.ts';
 import type { JsonValue, TrafficEvent } from './traffic-event.ts';
 
@@ -41,6 +47,9 @@ export class TrafficBus {
   readonly #maxEvents: number;
   readonly #maxBytes: number;
   #bytes = 0;
+  /** Where the stream texts of all exchanges are kept. */
+  readonly #arena = new TextArena();
+  #last: { readonly id: string; readonly exchange: StoredExchange } | undefined;
   readonly #redactValue: <T extends JsonValue>(value: T) => T;
   readonly #redactText: (text: string) => string;
   #dropped = 0;
@@ -80,7 +89,7 @@ export class TrafficBus {
 
   /**
    * A stream event, the hot path (hundreds per exchange), given as its fields: it goes into the
-   * store's columns, and an event object is built only when someone is listening.
+   * store's columns, and an event object (redacted) is built only when someone is listening.
    */
   publishStream(
     type: StreamEvent['type'],
@@ -91,13 +100,13 @@ export class TrafficBus {
     at: number,
     t: number,
   ): void {
-    const safe = this.#redactText(json);
     const exchange = this.#exchange(exchangeId);
-    if (this.#full(exchange, false) || !exchange.stream.append(type, name, safe, seq, at, t))
+    // Kept as it is: the log redacts its texts together when the exchange ends.
+    if (this.#full(exchange, false) || !exchange.stream.append(type, name, json, seq, at, t))
       this.#dropped += 1;
-    else this.#count(exchange, safe.length + EVENT_OVERHEAD_BYTES);
+    else this.#count(exchange, json.length + EVENT_OVERHEAD_BYTES);
     if (this.#listeners.size === 0) return;
-    const stamp = { json: safe, exchangeId, seq, at, t };
+    const stamp = { json: this.#redactText(json), exchangeId, seq, at, t };
     this.#deliver(
       type === 'client.event-sent'
         ? { type, event: name, ...stamp }
@@ -151,12 +160,19 @@ export class TrafficBus {
   }
 
   #exchange(exchangeId: string): StoredExchange {
+    // The events of one exchange come in runs: the last one looked up is nearly always it.
+    if (this.#last?.id === exchangeId) return this.#last.exchange;
     let exchange = this.#store.get(exchangeId);
     if (!exchange) {
-      exchange = { events: [], stream: new StreamEventLog(), bytes: 0 };
+      exchange = {
+        events: [],
+        stream: new StreamEventLog(this.#arena, this.#redactText),
+        bytes: 0,
+      };
       this.#store.set(exchangeId, exchange);
       this.#evict();
     }
+    this.#last = { id: exchangeId, exchange };
     return exchange;
   }
 
@@ -178,6 +194,7 @@ export class TrafficBus {
       if (this.#store.size <= this.#maxExchanges && this.#bytes <= this.#maxBytes) break;
       this.#store.delete(id);
       this.#bytes -= oldest.bytes;
+      if (this.#last?.id === id) this.#last = undefined;
     }
   }
 

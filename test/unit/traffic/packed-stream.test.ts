@@ -3,6 +3,7 @@ import {
   isStreamEvent,
   mergeBySeq,
   StreamEventLog,
+  TextArena,
   type StreamEvent,
 } from '../../../app/traffic/packed-stream.ts';
 import { TrafficBus } from '../../../app/traffic/traffic-bus.ts';
@@ -50,7 +51,7 @@ const exchange: TrafficEvent[] = [
 
 describe('packed stream events', () => {
   it('give back exactly the events that were kept, before and after sealing', () => {
-    const log = new StreamEventLog();
+    const log = new StreamEventLog(new TextArena(), (text) => text);
     const stream = exchange.filter(isStreamEvent);
     for (const event of stream) expect(log.add(event)).toBe(true);
     const others = exchange.filter((event) => !isStreamEvent(event));
@@ -66,7 +67,7 @@ describe('packed stream events', () => {
   });
 
   it('grow past their first allocation, whatever the texts are made of', () => {
-    const log = new StreamEventLog();
+    const log = new StreamEventLog(new TextArena(), (text) => text);
     // 2,000 events of up to 1,200 UTF-8 bytes each: several times the log's first arrays.
     const events: StreamEvent[] = Array.from({ length: 2_000 }, (_, seq) => {
       const json = JSON.stringify({ n: seq, text: 'añ😀'.repeat(seq % 200) });
@@ -78,6 +79,39 @@ describe('packed stream events', () => {
     expect(log.events('x1')).toEqual(events);
     log.seal();
     expect(log.events('x1')).toEqual(events);
+  });
+
+  it('are redacted before and after sealing, each text keeping its own bounds', () => {
+    const secret = 'sk-upstream-0123456789';
+    const redact = (text: string): string => text.replaceAll(secret, '[redacted]');
+    const log = new StreamEventLog(new TextArena(), redact);
+    const texts = [`{"a":"${secret}"}`, '{"b":"ünï 😀"}', `{"c":"x${secret}${secret}"}`, '{}'];
+    texts.forEach((json, seq) => log.add({ type: 'upstream.event-received', json, ...at(seq) }));
+    const expected = texts.map((json, seq) => ({
+      type: 'upstream.event-received',
+      json: redact(json),
+      ...at(seq),
+    }));
+    expect(log.events('x1')).toEqual(expected);
+    log.seal();
+    expect(log.events('x1')).toEqual(expected);
+  });
+
+  it('share an arena across exchanges, into as many buffers as their texts need', () => {
+    const arena = new TextArena();
+    const logs = [0, 1, 2].map(() => new StreamEventLog(arena, (text) => text));
+    // 3 × 200 KB: more than one arena buffer, written as each exchange ends.
+    const json = (n: number): string => JSON.stringify({ n, pad: 'é'.repeat(1_000) });
+    logs.forEach((log, exchange) => {
+      for (let seq = 0; seq < 100; seq += 1)
+        log.add({ type: 'upstream.event-received', json: json(exchange * 100 + seq), ...at(seq) });
+      log.seal();
+    });
+    logs.forEach((log, exchange) => {
+      expect(log.events('x1').map((event) => event.json)).toEqual(
+        Array.from({ length: 100 }, (_, seq) => json(exchange * 100 + seq)),
+      );
+    });
   });
 
   it('are what the bus gives a late subscriber once an exchange has ended', () => {
