@@ -1,8 +1,10 @@
 /**
  * The traffic bus: the engine publishes, subscribers (the IPC bridge, the inspector feed) listen,
  * and a bounded store keeps the last exchanges for a window that opens late. Redaction runs here,
- * before any subscriber or the store sees an event, so no transport can leak a secret. A
- * subscriber that throws is dropped; it can never break the proxied request.
+ * before any subscriber sees an event and before anything leaves the store, so no transport can
+ * leak a secret. (A running exchange's stream texts wait in the store unredacted, and are
+ * redacted together when it ends: packed-stream.ts.) A subscriber that throws is dropped; it can
+ * never break the proxied request.
  */
 import {
   isStreamEvent,
