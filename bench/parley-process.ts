@@ -59,10 +59,16 @@ export async function startParley(options: ParleyOptions): Promise<ParleyProcess
   };
 }
 
-/** The bare HTTP pipe (bare-pipe.ts) in front of the same upstream: the floor of any proxy. */
-export function startBarePipe(options: ParleyOptions): Promise<ParleyProcess> {
+/**
+ * The bare HTTP pipe (bare-pipe.ts) in front of the same upstream: the floor of any proxy,
+ * through Node's fetch or, with `viaRequest`, through undici's request as Parley calls.
+ */
+export function startBarePipe(
+  options: ParleyOptions & { readonly viaRequest?: boolean },
+): Promise<ParleyProcess> {
   const script = fileURLToPath(new URL('bare-pipe.ts', import.meta.url));
   const args = ['--experimental-transform-types', '--no-warnings', script, options.upstreamUrl];
+  if (options.viaRequest === true) args.push('--request');
   return startServerProcess(args, options.cpu);
 }
 
