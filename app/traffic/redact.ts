@@ -44,8 +44,9 @@ export function textRedactor(secrets: readonly (string | undefined)[]): (text: s
     (secret): secret is string => secret !== undefined && secret.length >= 8,
   );
   if (known.length === 0) return (text) => text;
-  // One compiled search for all of them (twice as fast as `includes` per secret on the hundreds
-  // of stream texts of an exchange), longest first so a secret containing another goes whole.
+  // One compiled search for all of them, longest first so a secret containing another goes
+  // whole. Measured against `includes` per secret: 31 vs 56 ns on a stream event's text, 16 vs
+  // 26 µs over all the texts of a 200-delta exchange.
   const pattern = [...known]
     .sort((a, b) => b.length - a.length)
     .map((secret) => secret.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))

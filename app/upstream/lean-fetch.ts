@@ -41,8 +41,8 @@ export function leanFetch(dispatcher: Dispatcher): Fetch {
       else if (value !== undefined) headers.append(name, value);
     }
     const status = answer.statusCode;
-    const eventStream =
-      status >= 200 && status < 300 && headers.get('content-type')?.startsWith('text/event-stream');
+    const type = headers.get('content-type')?.toLowerCase() ?? '';
+    const eventStream = status >= 200 && status < 300 && type.startsWith('text/event-stream');
     // Statuses whose Response may not have a body.
     const bodiless = status === 204 || status === 205 || status === 304;
     const whole = eventStream || bodiless ? null : await answer.body.arrayBuffer();

@@ -19,7 +19,7 @@ const routes: Record<string, (res: ServerResponse) => void> = {
     res.end('{"ok":true}');
   },
   '/events': (res) => {
-    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.writeHead(200, { 'content-type': 'Text/Event-Stream; charset=utf-8' });
     res.write('data: {"n":1}\n\n');
     finishEvents = () => res.end('data: [DONE]\n\n');
   },
