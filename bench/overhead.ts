@@ -7,7 +7,7 @@
  * with 5 ms between upstream events to compare throughput. Prints a table and writes the same
  * figures as JSON to bench/results/. Loopback only, bounded (about a minute at BENCH_SCALE=1).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startMockUpstream } from '../test/support/mock-openai/mock-upstream.ts';
 import type { ScriptedTurn } from '../test/support/mock-openai/script.ts';
@@ -26,6 +26,7 @@ import { percentile, runStreams, type StreamSample, type StreamTarget } from './
 
 type Api = 'responses' | 'chat';
 type Shape = 'text' | 'tools';
+const CLAUDE_CODE_SHAPE = 'text, Claude Code turn';
 const SIDES = ['direct', 'bare pipe', 'bare request', 'parley', 'parley+recorder'] as const;
 type Side = (typeof SIDES)[number];
 type ServerSide = Exclude<Side, 'direct'>;
@@ -101,23 +102,31 @@ const history = [
   { role: 'user', content: 'Go ahead, and keep it short.' },
 ];
 
-function parleyTarget(parley: ParleyProcess, model: string): StreamTarget {
+/**
+ * A real Claude Code turn (89 KB: the whole history, 18 tools), when ../shared/fixtures is beside
+ * the repo: what Parley reads, checks, translates and serialises again on every real request.
+ */
+const claudeCodeTurn = ((): Record<string, unknown> | undefined => {
+  const file = fileURLToPath(
+    new URL('../../shared/fixtures/claude-code/tool-result-turn.json', import.meta.url),
+  );
+  if (existsSync(file))
+    return (JSON.parse(readFileSync(file, 'utf8')) as { body: Record<string, unknown> }).body;
+  process.stdout.write(`No Claude Code turn measured: ${file} is absent.\n`);
+  return undefined;
+})();
+
+function parleyTarget(parley: ParleyProcess, model: string, turn?: object): StreamTarget {
+  const body = turn ?? { max_tokens: 4096, system, messages: history, tools };
   return {
     url: `${parley.url}/v1/messages`,
     headers: { 'x-api-key': BENCH_PROXY_KEY, 'anthropic-version': '2023-06-01' },
-    body: JSON.stringify({
-      model,
-      max_tokens: 4096,
-      stream: true,
-      system,
-      messages: history,
-      tools,
-    }),
+    body: JSON.stringify({ ...body, model, stream: true }),
     deltaMarkers: ['event: content_block_delta'],
   };
 }
 
-function directTarget(api: Api, model: string, baseUrl: string): StreamTarget {
+function directTarget(api: Api, model: string, baseUrl: string, turn?: object): StreamTarget {
   const functionTools = tools.map((tool) => ({
     type: 'function',
     name: tool.name,
@@ -142,17 +151,27 @@ function directTarget(api: Api, model: string, baseUrl: string): StreamTarget {
           stream: true,
           stream_options: { include_usage: true },
         };
+  // The mock reads only the model and the stream options, and the pipes only carry bytes: for
+  // a Claude Code turn, the client's own body stands in for its translation (a few % larger).
+  const sent = turn
+    ? {
+        ...turn,
+        model,
+        stream: true,
+        ...(api === 'chat' ? { stream_options: { include_usage: true } } : {}),
+      }
+    : body;
   return {
     url: `${baseUrl}/${api === 'responses' ? 'responses' : 'chat/completions'}`,
     headers: { authorization: 'Bearer bench-upstream-key' },
-    body: JSON.stringify(body),
+    body: JSON.stringify(sent),
     deltaMarkers: api === 'responses' ? ['.delta\n'] : ['{"content":"', '"arguments":"'],
   };
 }
 
 interface Cell {
   api: Api;
-  shape: Shape | 'text, 5 ms between events';
+  shape: Shape | 'text, 5 ms between events' | typeof CLAUDE_CODE_SHAPE;
   concurrency: number;
   side: Side;
   requests: number;
@@ -188,15 +207,15 @@ for (const api of ['responses', 'chat'] as const) {
   const samplers = Object.fromEntries(
     serverSides.map((side) => [side, rssSampler(servers[side].pid)]),
   );
-  const targetOf = (side: Side, model: string): StreamTarget => {
+  const targetOf = (side: Side, model: string, turn?: object): StreamTarget => {
     switch (side) {
       case 'direct':
-        return directTarget(api, model, mock.url);
+        return directTarget(api, model, mock.url, turn);
       case 'bare pipe':
       case 'bare request':
-        return directTarget(api, model, servers[side].url);
+        return directTarget(api, model, servers[side].url, turn);
       default:
-        return parleyTarget(servers[side], model);
+        return parleyTarget(servers[side], model, turn);
     }
   };
   const pidOf = (side: Side): number | undefined =>
@@ -208,30 +227,38 @@ for (const api of ['responses', 'chat'] as const) {
     await runStreams(targetOf(side, 'bench-tools'), 300, 16);
   }
 
-  for (const shape of ['text', 'tools'] as const) {
-    for (const concurrency of concurrencies) {
-      const model = `bench-${shape}`;
-      const requests = perRound(concurrency);
-      // Warm up every side (JIT, sockets) before anything counts.
-      for (const side of SIDES)
-        await runStreams(targetOf(side, model), Math.min(requests, 100), concurrency);
-      const collected = new Map<Side, { samples: StreamSample[]; wallMs: number; cpuMs: number }>();
-      for (let round = 0; round < rounds; round += 1) {
-        for (const side of SIDES) {
-          const pid = pidOf(side);
-          const cpuBefore = pid === undefined ? 0 : cpuMs(pid);
-          const run = await runStreams(targetOf(side, model), requests, concurrency);
-          const entry = collected.get(side) ?? { samples: [], wallMs: 0, cpuMs: 0 };
-          entry.samples.push(...run.samples);
-          entry.wallMs += run.wallMs;
-          entry.cpuMs += pid === undefined ? 0 : cpuMs(pid) - cpuBefore;
-          collected.set(side, entry);
-        }
+  /** One cell per side: a warm-up, then `rounds` rounds alternating the sides. */
+  const measure = async (
+    shape: Cell['shape'],
+    concurrency: number,
+    model: string,
+    requests: number,
+    turn?: object,
+  ): Promise<void> => {
+    // Warm up every side (JIT, sockets) before anything counts.
+    for (const side of SIDES)
+      await runStreams(targetOf(side, model, turn), Math.min(requests, 100), concurrency);
+    const collected = new Map<Side, { samples: StreamSample[]; wallMs: number; cpuMs: number }>();
+    for (let round = 0; round < rounds; round += 1) {
+      for (const side of SIDES) {
+        const pid = pidOf(side);
+        const cpuBefore = pid === undefined ? 0 : cpuMs(pid);
+        const run = await runStreams(targetOf(side, model, turn), requests, concurrency);
+        const entry = collected.get(side) ?? { samples: [], wallMs: 0, cpuMs: 0 };
+        entry.samples.push(...run.samples);
+        entry.wallMs += run.wallMs;
+        entry.cpuMs += pid === undefined ? 0 : cpuMs(pid) - cpuBefore;
+        collected.set(side, entry);
       }
-      for (const [side, entry] of collected)
-        cells.push(cellOf(api, shape, concurrency, side, entry));
     }
-  }
+    for (const [side, entry] of collected) cells.push(cellOf(api, shape, concurrency, side, entry));
+  };
+
+  for (const shape of ['text', 'tools'] as const)
+    for (const concurrency of concurrencies)
+      await measure(shape, concurrency, `bench-${shape}`, perRound(concurrency));
+  if (claudeCodeTurn)
+    await measure(CLAUDE_CODE_SHAPE, 1, 'bench-text', perRound(1) / 4, claudeCodeTurn);
 
   // Throughput with a realistic pace: 5 ms between upstream events, 64 streams at once.
   for (const side of SIDES) {
@@ -451,6 +478,19 @@ for (const [name, rss] of Object.entries(peakRss).filter(([name]) => name.includ
     value: `${rss.peak.toFixed(0)} MB (bare pipe ${bare('bare pipe')}, bare request ${bare('bare request')} MB)`,
     ok: rss.peak <= 150,
   });
+}
+if (claudeCodeTurn) {
+  out.write('\nNot in the budget: CPU per request with a real Claude Code turn (89 KB), c=1\n');
+  for (const api of ['responses', 'chat'] as const) {
+    const cpuOf = (side: Side): string =>
+      (
+        cells.find((c) => c.api === api && c.shape === CLAUDE_CODE_SHAPE && c.side === side)
+          ?.cpuMsPerRequest ?? Number.NaN
+      ).toFixed(3);
+    out.write(
+      `  ${api.padEnd(10)} parley ${cpuOf('parley')} ms, with recorder ${cpuOf('parley+recorder')} ms (bare pipe ${cpuOf('bare pipe')}, bare request ${cpuOf('bare request')} ms)\n`,
+    );
+  }
 }
 out.write('\nBudget\n');
 for (const line of budget)
