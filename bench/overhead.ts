@@ -1,11 +1,12 @@
 /**
  * `npm run bench`: what Parley adds over talking to the upstream directly. The mock upstream
- * and this load generator share core 0; each `parley serve` process runs alone on core 1, so
- * the CPU time /proc reports for it is Parley's own cost. For both upstream APIs, for a
- * 200-delta text stream and a two-tool-call turn, at concurrency 1, 16 and 64, it alternates
- * rounds direct / through Parley (recorder off) / through Parley (recorder on), then once more
- * with 5 ms between upstream events to compare throughput. Prints a table and writes the same
- * figures as JSON to bench/results/. Loopback only, bounded (about a minute at BENCH_SCALE=1).
+ * and this load generator share core 0; each server runs alone on core 1, so the CPU time /proc
+ * reports for it is its own cost. For both upstream APIs, for a 200-delta text stream and a
+ * two-tool-call turn, at concurrency 1, 16 and 64, it alternates rounds direct / two bare pipes
+ * (the floors: bare-pipe.ts) / through Parley (recorder off) / through Parley (recorder on);
+ * then the same answer to a real Claude Code turn at concurrency 1, and the text stream with
+ * 5 ms between upstream events. Prints a table and a budget check and writes the same as JSON
+ * to bench/results/. Loopback only, bounded (about three minutes at BENCH_SCALE=1).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
