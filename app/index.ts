@@ -6,6 +6,7 @@ import type OpenAI from 'openai';
 import type { LoadedSettings } from './config/load-settings.ts';
 import { silentLogger, type Logger } from './log.ts';
 import { createServer } from './server/create-server.ts';
+import { idleCollector } from './server/idle-gc.ts';
 import { InFlightStreams } from './server/in-flight.ts';
 import { TrafficBus } from './traffic/traffic-bus.ts';
 import { Calibration } from './upstream/calibration.ts';
@@ -50,7 +51,8 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const { settings, settingsPath, upstreamApiKey, upstreamNeedsKey } = options.loaded;
   const logger = options.logger ?? silentLogger;
   let url = '';
-  const inFlight = new InFlightStreams();
+  const collector = idleCollector();
+  const inFlight = new InFlightStreams(collector);
   const calibration = new Calibration();
   // Hidden wherever Parley passes text on: the proxy key and every upstream key.
   const secrets = [
@@ -104,10 +106,12 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     url,
     traffic,
     calibration,
-    close: (graceMs = settings.shutdownGraceMs) =>
-      listening.close(graceMs, () => {
+    close: (graceMs = settings.shutdownGraceMs) => {
+      collector?.stop();
+      return listening.close(graceMs, () => {
         inFlight.stopAll('Parley is shutting down; retry the request once it is back.');
-      }),
+      });
+    },
   };
 }
 

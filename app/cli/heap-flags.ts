@@ -2,12 +2,13 @@
  * V8 sizes its young generation for the machine's memory (up to 64 MB a semi-space on a large
  * one), and a proxy that allocates for every event keeps all of it resident. With 8 MB
  * semi-spaces, `parley serve`'s peak RSS at 64 concurrent streams fell from 367 to 247 MB
- * (bench/README.md). V8 reads the flag only at startup, so `serve` re-executes itself with it:
- * `process.execve`, the same pid, nothing left running. A user who sets the flag (NODE_OPTIONS
- * or node's own arguments) keeps theirs; where execve is missing (Windows, Node before 22.15)
- * Parley runs with V8's defaults.
+ * (bench/README.md). `gc` is exposed for one collection once traffic stops (server/idle-gc.ts).
+ * V8 reads flags only at startup, so `serve` re-executes itself with them: `process.execve`, the
+ * same pid, nothing left running. A user who sets a flag (NODE_OPTIONS or node's own arguments)
+ * keeps theirs; where execve is missing (Windows, Node before 22.15) Parley runs with V8's
+ * defaults.
  */
-export const HEAP_FLAGS: readonly string[] = ['--max-semi-space-size=8'];
+export const HEAP_FLAGS: readonly string[] = ['--max-semi-space-size=8', '--expose-gc'];
 
 /** The heap flags not already given, by name, in node's arguments or NODE_OPTIONS. */
 export function missingHeapFlags(

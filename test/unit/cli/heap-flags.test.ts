@@ -2,18 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { HEAP_FLAGS, missingHeapFlags } from '../../../app/cli/heap-flags.ts';
 
 describe('missingHeapFlags', () => {
-  it('adds the semi-space size when nobody set one', () => {
-    expect(HEAP_FLAGS).toEqual(['--max-semi-space-size=8']);
-    expect(missingHeapFlags([], undefined)).toEqual(['--max-semi-space-size=8']);
-    expect(missingHeapFlags(['--enable-source-maps'], '--max-old-space-size=4096')).toEqual([
-      '--max-semi-space-size=8',
-    ]);
+  it('adds the semi-space size and gc when nobody set them', () => {
+    expect(HEAP_FLAGS).toEqual(['--max-semi-space-size=8', '--expose-gc']);
+    expect(missingHeapFlags([], undefined)).toEqual(HEAP_FLAGS);
+    expect(missingHeapFlags(['--enable-source-maps'], '--max-old-space-size=4096')).toEqual(
+      HEAP_FLAGS,
+    );
   });
 
   it("keeps the user's own size, however it is spelt or wherever it is given", () => {
-    expect(missingHeapFlags(['--max-semi-space-size=32'], undefined)).toEqual([]);
-    expect(missingHeapFlags([], '--inspect --max_semi_space_size=2')).toEqual([]);
-    // After the re-exec the flag is in node's own arguments: no second re-exec.
+    expect(missingHeapFlags(['--max-semi-space-size=32'], undefined)).toEqual(['--expose-gc']);
+    expect(missingHeapFlags([], '--inspect --max_semi_space_size=2 --expose_gc')).toEqual([]);
+    // After the re-exec the flags are in node's own arguments: no second re-exec.
     expect(missingHeapFlags([...HEAP_FLAGS, '--no-warnings'], '')).toEqual([]);
   });
 });

@@ -1,0 +1,57 @@
+/**
+ * One full garbage collection once traffic has stopped for a while. V8 collects only as it
+ * allocates, so a proxy that goes quiet after a burst keeps the burst's garbage resident, and
+ * the pages it freed. Measured after 1,000 streams at concurrency 64: RSS 226 → 172 MB; with the
+ * recorder's store full of Claude Code turns: 344 → 220 MB. It costs 20–200 ms of the idle
+ * process's time (the most with a full store), so a request arriving just then waits that long,
+ * once. It needs `gc` (node's --expose-gc, which `parley serve` adds when it re-executes itself:
+ * cli/heap-flags.ts); without it there is no collector.
+ */
+export const IDLE_GC_DELAY_MS = 10_000;
+
+export class IdleCollector {
+  readonly #collect: () => void;
+  readonly #delayMs: number;
+  #timer: NodeJS.Timeout | undefined;
+  /** Whether anything ran since the last collection: an idle proxy is collected once, not again. */
+  #trafficSince = false;
+
+  constructor(collect: () => void, delayMs = IDLE_GC_DELAY_MS) {
+    this.#collect = collect;
+    this.#delayMs = delayMs;
+  }
+
+  /** Traffic started: nothing is collected while it runs. */
+  busy(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#trafficSince = true;
+  }
+
+  /** Traffic stopped: collect once it has stayed stopped for the delay. */
+  idle(): void {
+    if (!this.#trafficSince) return;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#trafficSince = false;
+      this.#collect();
+    }, this.#delayMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
+/** The collector, when this process may collect (`gc` is exposed). */
+export function idleCollector(): IdleCollector | undefined {
+  const { gc } = globalThis;
+  if (typeof gc !== 'function') return undefined;
+  // The last-resort flavour also hands freed pages back to the system; a regular one keeps them.
+  return new IdleCollector(() => {
+    gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+  });
+}

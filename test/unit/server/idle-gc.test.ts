@@ -1,0 +1,60 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { IDLE_GC_DELAY_MS, IdleCollector } from '../../../app/server/idle-gc.ts';
+import { InFlightStreams } from '../../../app/server/in-flight.ts';
+
+describe('IdleCollector, watching the streams in flight', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const setup = (): { collections: () => number; streams: InFlightStreams } => {
+    let collected = 0;
+    const streams = new InFlightStreams(new IdleCollector(() => (collected += 1)));
+    return { collections: () => collected, streams };
+  };
+
+  it('collects once, when the last stream has ended and nothing started for the delay', () => {
+    const { collections, streams } = setup();
+    const first = streams.add(() => undefined);
+    const second = streams.add(() => undefined);
+    first();
+    vi.advanceTimersByTime(IDLE_GC_DELAY_MS * 2);
+    expect(collections()).toBe(0); // one is still running
+    second();
+    vi.advanceTimersByTime(IDLE_GC_DELAY_MS - 1);
+    expect(collections()).toBe(0);
+    vi.advanceTimersByTime(1);
+    expect(collections()).toBe(1);
+    // Quiet on: nothing new to collect.
+    vi.advanceTimersByTime(IDLE_GC_DELAY_MS * 10);
+    expect(collections()).toBe(1);
+  });
+
+  it('waits again when traffic comes back before the delay is out', () => {
+    const { collections, streams } = setup();
+    streams.add(() => undefined)();
+    vi.advanceTimersByTime(IDLE_GC_DELAY_MS / 2);
+    const again = streams.add(() => undefined);
+    vi.advanceTimersByTime(IDLE_GC_DELAY_MS);
+    expect(collections()).toBe(0);
+    again();
+    vi.advanceTimersByTime(IDLE_GC_DELAY_MS);
+    expect(collections()).toBe(1);
+  });
+
+  it('never collects before any traffic, nor after stop()', () => {
+    let collected = 0;
+    const collector = new IdleCollector(() => (collected += 1));
+    collector.idle();
+    vi.advanceTimersByTime(IDLE_GC_DELAY_MS * 2);
+    expect(collected).toBe(0);
+    collector.busy();
+    collector.idle();
+    collector.stop();
+    vi.advanceTimersByTime(IDLE_GC_DELAY_MS * 2);
+    expect(collected).toBe(0);
+  });
+});
