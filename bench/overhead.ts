@@ -6,7 +6,7 @@
  * (the floors: bare-pipe.ts) / through Parley (recorder off) / through Parley (recorder on);
  * then the same answer to a real Claude Code turn at concurrency 1, and the text stream with
  * 5 ms between upstream events. Prints a table and a budget check and writes the same as JSON
- * to bench/results/. Loopback only, bounded (about three minutes at BENCH_SCALE=1).
+ * to bench/results/. Loopback only, bounded (about three and a half minutes at BENCH_SCALE=1).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,8 @@ import { percentile, runStreams, type StreamSample, type StreamTarget } from './
 type Api = 'responses' | 'chat';
 type Shape = 'text' | 'tools';
 const CLAUDE_CODE_SHAPE = 'text, Claude Code turn';
+/** How long after the load RSS is read again. */
+const AFTER_MS = 12_000;
 const SIDES = ['direct', 'bare pipe', 'bare request', 'parley', 'parley+recorder'] as const;
 type Side = (typeof SIDES)[number];
 type ServerSide = Exclude<Side, 'direct'>;
@@ -279,7 +281,8 @@ for (const api of ['responses', 'chat'] as const) {
     );
   }
 
-  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  // Past the idle collection parley serve runs 10 s after its last stream (server/idle-gc.ts).
+  await new Promise((resolve) => setTimeout(resolve, AFTER_MS));
   for (const side of serverSides) {
     peakRss[`${api} ${side}`] = {
       idle: idle[side] ?? Number.NaN,
@@ -395,7 +398,7 @@ const widths = header.map((_, column) =>
 );
 for (const row of rows)
   out.write(`${row.map((value, column) => value.padStart(widths[column] ?? 0)).join('  ')}\n`);
-out.write('\nRSS of parley serve (MB): idle / peak / 1 s after\n');
+out.write(`\nRSS of each server (MB): idle / peak / ${String(AFTER_MS / 1000)} s after the load\n`);
 for (const [name, rss] of Object.entries(peakRss))
   out.write(
     `  ${name.padEnd(28)} ${rss.idle.toFixed(0)} / ${rss.peak.toFixed(0)} / ${rss.after.toFixed(0)}\n`,
@@ -478,6 +481,12 @@ for (const [name, rss] of Object.entries(peakRss).filter(([name]) => name.includ
     what: `${name}: peak RSS (<= 150 MB)`,
     value: `${rss.peak.toFixed(0)} MB (bare pipe ${bare('bare pipe')}, bare request ${bare('bare request')} MB)`,
     ok: rss.peak <= 150,
+  });
+  // "Back near baseline after": within 50 MB of where it started idle.
+  budget.push({
+    what: `${name}: RSS ${String(AFTER_MS / 1000)} s after (<= idle + 50 MB)`,
+    value: `${rss.after.toFixed(0)} MB (idle ${rss.idle.toFixed(0)} MB)`,
+    ok: rss.after <= rss.idle + 50,
   });
 }
 if (claudeCodeTurn) {
