@@ -9,9 +9,11 @@
  * to bench/results/. Loopback only, bounded (about three and a half minutes at BENCH_SCALE=1).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startMockUpstream } from '../test/support/mock-openai/mock-upstream.ts';
 import type { ScriptedTurn } from '../test/support/mock-openai/script.ts';
+import { sharedFixturesDir } from '../test/support/shared-fixtures.ts';
 import {
   BENCH_PROXY_KEY,
   startBarePipe,
@@ -110,9 +112,7 @@ const history = [
  * the repo: what Parley reads, checks, translates and serialises again on every real request.
  */
 const claudeCodeTurn = ((): Record<string, unknown> | undefined => {
-  const file = fileURLToPath(
-    new URL('../../shared/fixtures/claude-code/tool-result-turn.json', import.meta.url),
-  );
+  const file = join(sharedFixturesDir, 'claude-code', 'tool-result-turn.json');
   if (existsSync(file))
     return (JSON.parse(readFileSync(file, 'utf8')) as { body: Record<string, unknown> }).body;
   process.stdout.write(`No Claude Code turn measured: ${file} is absent.\n`);
@@ -302,33 +302,19 @@ function cellOf(
   entry: { samples: readonly StreamSample[]; wallMs: number; cpuMs: number },
 ): Cell {
   const ok = entry.samples.filter((sample) => sample.status === 200 && sample.ttfdMs >= 0);
-  const of = (pick: (sample: StreamSample) => number): number[] => ok.map(pick);
+  const p = (pick: (sample: StreamSample) => number, rank: number): number =>
+    percentile(ok.map(pick), rank);
   return {
     api,
     shape,
     concurrency,
     side,
     requests: entry.samples.length,
-    ttfbP50: percentile(
-      of((s) => s.ttfbMs),
-      50,
-    ),
-    ttfbP99: percentile(
-      of((s) => s.ttfbMs),
-      99,
-    ),
-    ttfdP50: percentile(
-      of((s) => s.ttfdMs),
-      50,
-    ),
-    ttfdP99: percentile(
-      of((s) => s.ttfdMs),
-      99,
-    ),
-    streamP50: percentile(
-      of((s) => s.totalMs),
-      50,
-    ),
+    ttfbP50: p((s) => s.ttfbMs, 50),
+    ttfbP99: p((s) => s.ttfbMs, 99),
+    ttfdP50: p((s) => s.ttfdMs, 50),
+    ttfdP99: p((s) => s.ttfdMs, 99),
+    streamP50: p((s) => s.totalMs, 50),
     deltasPerSecond: ok.reduce((sum, s) => sum + s.deltas, 0) / (entry.wallMs / 1000),
     streamRate:
       (ok.reduce((sum, s) => sum + s.deltas / Math.max(s.totalMs - s.ttfdMs, 0.001), 0) /

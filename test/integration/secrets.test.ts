@@ -19,10 +19,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings, startProxy, type ProxyHandle, type TrafficEvent } from '../../app/index.ts';
-import type { Logger } from '../../app/log.ts';
 import { runCliProcess, type CliRun } from '../support/cli-process.ts';
 import { startMockUpstream, type MockUpstream } from '../support/mock-openai/mock-upstream.ts';
 import type { ScriptedTurn } from '../support/mock-openai/script.ts';
+import { capturingLogger } from '../support/test-proxy.ts';
 
 // Distinctive keys, fresh per run, so a hit can only come from this run.
 const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
@@ -641,13 +641,7 @@ async function runInProcess(): Promise<Session['inProcess']> {
     env: { OPENAI_API_KEY: IN_PROCESS_UPSTREAM_KEY },
     flags: { logLevel: 'debug' },
   });
-  const logLines: string[] = [];
-  const logger: Logger = {
-    error: (line) => logLines.push(`error: ${line}`),
-    warn: (line) => logLines.push(`warn: ${line}`),
-    info: (line) => logLines.push(`info: ${line}`),
-    debug: (line) => logLines.push(`debug: ${line}`),
-  };
+  const { logger, lines: logLines } = capturingLogger();
   const proxy: ProxyHandle = await startProxy({ loaded, logger });
   cleanups.push(() => proxy.close(0));
   const bus = proxy.traffic;

@@ -61,13 +61,7 @@ export function useTestProxies(): (options?: TestProxyOptions) => Promise<TestPr
       env: options.env ?? { OPENAI_API_KEY: TEST_UPSTREAM_KEY },
       flags: options.flags ?? {},
     });
-    const logLines: string[] = [];
-    const logger: Logger = {
-      error: (line) => logLines.push(`error: ${line}`),
-      warn: (line) => logLines.push(`warn: ${line}`),
-      info: (line) => logLines.push(`info: ${line}`),
-      debug: (line) => logLines.push(`debug: ${line}`),
-    };
+    const { logger, lines: logLines } = capturingLogger();
     const proxy = await startProxy({ loaded, logger });
     const handle: TestProxy = {
       proxy,
@@ -86,4 +80,16 @@ export function useTestProxies(): (options?: TestProxyOptions) => Promise<TestPr
     running.push(handle);
     return handle;
   };
+}
+
+/** A logger that keeps every line, prefixed with its level, for a test to read. */
+export function capturingLogger(): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const logger: Logger = {
+    error: (line) => lines.push(`error: ${line}`),
+    warn: (line) => lines.push(`warn: ${line}`),
+    info: (line) => lines.push(`info: ${line}`),
+    debug: (line) => lines.push(`debug: ${line}`),
+  };
+  return { logger, lines };
 }
