@@ -287,24 +287,26 @@ async function stream(exchange: Exchange, res: Response, deps: MessagesRouteDeps
     writer.end();
   };
   try {
-    for await (const batch of upstreamStream.events) {
-      if (state.settled) continue; // the answer is out: only reading the rest keeps the socket reusable
+    await upstreamStream.read((batch) => {
+      if (state.settled) return undefined; // the answer is out: only reading the rest keeps the socket reusable
       watchdog.refresh();
       for (let index = 0; index < batch.events.length; index += 1) {
         recorder.upstreamEvent(batch.texts[index] ?? '');
         send(translator.onEvent(batch.events[index]));
         if (translator.finished) break;
       }
-      if (!translator.finished) continue;
+      if (!translator.finished) return undefined;
       // A stop sequence or an error: the upstream must stop now. A completed answer's stream
       // ends by itself (within DRAIN_MS, or it is cut then).
-      if (translator.outcome.stopReason !== 'stop_sequence' && !translator.outcome.error) {
-        settle();
-        drainDeadline = setTimeout(() => {
-          upstreamStream.controller.abort();
-        }, DRAIN_MS);
-      } else break;
-    }
+      if (translator.outcome.stopReason === 'stop_sequence' || translator.outcome.error) {
+        return 'stop';
+      }
+      settle();
+      drainDeadline = setTimeout(() => {
+        upstreamStream.controller.abort();
+      }, DRAIN_MS);
+      return undefined;
+    });
     // An aborted stream ends quietly: say why, unless it was the client that left.
     if (state.settled) return;
     if (idle.signal.aborted) {

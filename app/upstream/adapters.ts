@@ -18,7 +18,7 @@ import { ResponsesStreamTranslator } from '../translate/from-responses-stream.ts
 import { toChatRequest } from '../translate/to-chat-request.ts';
 import { toResponsesRequest, type TranslatedRequest } from '../translate/to-responses-request.ts';
 import type { ModelCapabilities } from './capabilities.ts';
-import { upstreamEvents, type UpstreamBatch } from './upstream-events.ts';
+import { readUpstreamEvents, type BatchHandler } from './upstream-events.ts';
 
 export interface StreamTranslator {
   readonly finished: boolean;
@@ -29,11 +29,12 @@ export interface StreamTranslator {
 }
 
 /**
- * An upstream stream: its events in batches (one per network read, see upstream-events.ts),
- * and the controller that aborts the request behind them.
+ * An upstream stream: `read` hands its events to `onBatch` as they arrive, one batch per network
+ * read (see upstream-events.ts), and settles when the stream is over; `controller` aborts the
+ * request behind them.
  */
 export interface UpstreamStream {
-  readonly events: AsyncIterable<UpstreamBatch>;
+  read(onBatch: BatchHandler): Promise<void>;
   readonly controller: AbortController;
 }
 
@@ -129,7 +130,10 @@ async function openStream(
   if (signal.aborted) abort();
   else signal.addEventListener('abort', abort, { once: true });
   const response = await call(controller.signal).asResponse();
-  return { events: upstreamEvents(response, controller), controller };
+  return {
+    read: (onBatch) => readUpstreamEvents(response, controller, onBatch),
+    controller,
+  };
 }
 
 function usageOf(response: unknown): unknown {

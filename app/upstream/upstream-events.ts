@@ -1,126 +1,232 @@
 /**
- * The body of a streaming upstream response -> its JSON events, one batch per chunk read, so
- * the messages route awaits once per network read instead of once per event. Each event comes
- * with its JSON text as received, for the traffic record. Error semantics are the `openai`
- * SDK's (its `Stream`, legacy mode): `data: [DONE]` ends the stream; an `event: error` message
- * or a payload with an `error` field is thrown as the SDK's APIError; a payload that is not
- * JSON is a SyntaxError; an abort through `controller` ends quietly.
+ * The body of a streaming upstream response -> its JSON events, handed over as they arrive:
+ * the events completed by each network read go to `onBatch` at once, inside that read's own
+ * callback. Reading by callbacks instead of an async iterator spares every read the promise
+ * hops of a stream iterator, a decoding step and a generator, which is most of what an event
+ * costs once the upstream paces its tokens, as real ones do. Each event comes with its JSON text
+ * as received, for the traffic record.
+ *
+ * Error semantics are the `openai` SDK's (its `Stream`, legacy mode): `data: [DONE]` ends the
+ * stream; an `event: error` message or a payload with an `error` field rejects with the SDK's
+ * APIError; a payload that is not JSON with a SyntaxError; an abort through `controller` ends
+ * quietly. Ending early (an error, or `onBatch` saying stop) aborts the request; a stream read to
+ * its end does not, and its connection goes back to the pool.
  */
+import type { Readable } from 'node:stream';
 import OpenAI from 'openai';
 import { eventStreamOf } from './lean-fetch.ts';
 import { SseDecoder, type SseMessage } from './sse-decoder.ts';
-
-export async function* upstreamEvents(
-  response: Response,
-  controller: AbortController,
-): AsyncGenerator<UpstreamBatch> {
-  const { signal } = controller;
-  let body: TextChunks | undefined;
-  // An abort ends a pending read at once, whatever the body does with the signal.
-  const cancel = (): void => {
-    body?.cancel();
-  };
-  signal.addEventListener('abort', cancel, { once: true });
-  let complete = false;
-  try {
-    body = textChunks(response);
-    const decoder = new SseDecoder();
-    for (;;) {
-      const { done, text } = await body.next();
-      if (signal.aborted) return;
-      const messages = done ? [...decoder.push(text), ...decoder.end()] : decoder.push(text);
-      const batch = parse(messages, response.headers);
-      if (batch.events.length > 0) yield { events: batch.events, texts: batch.texts };
-      if (batch.error) throw batch.error;
-      if (batch.done || done) {
-        complete = true;
-        if (!done) drainAfterDone(body);
-        return;
-      }
-    }
-  } catch (error) {
-    if (signal.aborted) return;
-    throw error;
-  } finally {
-    signal.removeEventListener('abort', cancel);
-    // Left early (a stop sequence, an error, the client went away): release the request. A
-    // stream read to its end needs no abort, and its connection goes back to the pool.
-    if (!complete) {
-      controller.abort();
-      cancel();
-    }
-  }
-}
-
-/** A body as text, a network read at a time; at the end, `text` is what the decoder held back. */
-interface TextChunks {
-  next(): Promise<{ readonly done: boolean; readonly text: string }>;
-  /** Stops the body; a pending `next` ends. */
-  cancel(): void;
-}
-
-function textChunks(response: Response): TextChunks {
-  const decoder = new TextDecoder();
-  const text = (done: boolean, value?: Uint8Array): { done: boolean; text: string } =>
-    done
-      ? { done: true, text: decoder.decode() }
-      : { done: false, text: decoder.decode(value, { stream: true }) };
-  const stream = eventStreamOf(response);
-  if (stream) {
-    // The lean fetch's event stream, read as a Node stream: no web stream in between.
-    const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Uint8Array, undefined>;
-    return {
-      next: async () => {
-        const { done, value } = await chunks.next();
-        return text(done === true, value);
-      },
-      cancel: () => {
-        stream.destroy();
-      },
-    };
-  }
-  if (!response.body) throw new OpenAI.OpenAIError('The upstream answered a stream with no body.');
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  return {
-    next: async () => {
-      const { done, value } = await reader.read();
-      return text(done, value);
-    },
-    cancel: () => {
-      reader.cancel().catch(() => undefined);
-    },
-  };
-}
-
-/** How long a body may run on after `[DONE]` before it is cancelled. */
-const AFTER_DONE_MS = 2_000;
-
-/**
- * Whatever follows `[DONE]` is read and dropped rather than cancelled: the body normally ends
- * right after it, and a cancel would abort the request (the connection lost to the pool). A
- * server that keeps the body open is cut after AFTER_DONE_MS.
- */
-function drainAfterDone(body: TextChunks): void {
-  const deadline = setTimeout(() => {
-    body.cancel();
-  }, AFTER_DONE_MS);
-  const stop = (): void => {
-    clearTimeout(deadline);
-  };
-  const next = (): void => {
-    body.next().then((result) => {
-      if (result.done) stop();
-      else next();
-    }, stop);
-  };
-  next();
-}
 
 export interface UpstreamBatch {
   /** The events before any `[DONE]` or error, in order, parsed. */
   readonly events: readonly unknown[];
   /** Their JSON texts as received: `texts[i]` is what `events[i]` was parsed from. */
   readonly texts: readonly string[];
+}
+
+/** Takes a batch; `'stop'` ends the reading there and aborts the request. */
+export type BatchHandler = (batch: UpstreamBatch) => 'stop' | undefined;
+
+/**
+ * Reads the stream to its end, `[DONE]`, an abort, or `onBatch`'s stop, and resolves then;
+ * rejects with what the stream failed with (an error `onBatch` throws included).
+ */
+export function readUpstreamEvents(
+  response: Response,
+  controller: AbortController,
+  onBatch: BatchHandler,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    new EventReading(response, controller, onBatch, resolve, reject).start();
+  });
+}
+
+/** How long a body may run on after `[DONE]` before it is cancelled. */
+const AFTER_DONE_MS = 2_000;
+
+/** Where a body is read from: a Node stream (the lean fetch's) or a web stream. */
+interface BodySource {
+  /** Stops the body; nothing more is delivered. */
+  cancel(): void;
+}
+
+/** 'draining': past `[DONE]`, what follows is read and dropped so the connection is reusable. */
+type State = 'reading' | 'draining' | 'finished';
+
+class EventReading {
+  readonly #response: Response;
+  readonly #controller: AbortController;
+  readonly #onBatch: BatchHandler;
+  readonly #resolve: () => void;
+  readonly #reject: (error: unknown) => void;
+  readonly #sse = new SseDecoder();
+  readonly #utf8 = new TextDecoder();
+  #state: State = 'reading';
+  #body: BodySource | undefined;
+  #drainDeadline: NodeJS.Timeout | undefined;
+  // An abort ends the reading at once, whatever the body does with the signal.
+  readonly #onAbort = (): void => {
+    if (this.#state === 'reading') this.#finish(undefined);
+  };
+
+  constructor(
+    response: Response,
+    controller: AbortController,
+    onBatch: BatchHandler,
+    resolve: () => void,
+    reject: (error: unknown) => void,
+  ) {
+    this.#response = response;
+    this.#controller = controller;
+    this.#onBatch = onBatch;
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
+  start(): void {
+    const { signal } = this.#controller;
+    if (signal.aborted) {
+      this.#finish(undefined);
+      return;
+    }
+    signal.addEventListener('abort', this.#onAbort, { once: true });
+    const stream = eventStreamOf(this.#response);
+    if (stream) this.#body = this.#readNode(stream);
+    else if (this.#response.body) this.#body = this.#readWeb(this.#response.body);
+    else this.#finish(new OpenAI.OpenAIError('The upstream answered a stream with no body.'));
+  }
+
+  /**
+   * The lean fetch's event stream, read as the Node stream it is. By 'readable' rather than
+   * 'data': undici pushes each HTTP chunk (often one event each) separately, and `read()` takes
+   * all that one network read brought in one piece, one batch.
+   */
+  #readNode(stream: Readable): BodySource {
+    stream.on('readable', () => {
+      for (let chunk: unknown = stream.read(); chunk !== null; chunk = stream.read()) {
+        this.#chunk(chunk as Uint8Array);
+      }
+    });
+    stream.once('end', () => {
+      this.#end();
+    });
+    // Stays attached after the reading is over: an unheard 'error' would crash the process.
+    stream.on('error', (error) => {
+      this.#failed(error);
+    });
+    stream.once('close', () => {
+      if (this.#state !== 'finished') this.#failed(prematureClose());
+    });
+    return {
+      cancel: () => {
+        stream.destroy();
+      },
+    };
+  }
+
+  #readWeb(body: ReadableStream<Uint8Array>): BodySource {
+    const reader = body.getReader();
+    const pump = (): void => {
+      reader.read().then(
+        ({ done, value }) => {
+          if (done) this.#end();
+          else this.#chunk(value);
+          if (!done && this.#state !== 'finished') pump();
+        },
+        (error: unknown) => {
+          this.#failed(error);
+        },
+      );
+    };
+    pump();
+    return {
+      cancel: () => {
+        reader.cancel().catch(() => undefined);
+      },
+    };
+  }
+
+  #chunk(bytes: Uint8Array): void {
+    if (this.#state !== 'reading') return;
+    this.#deliver(this.#sse.push(this.#utf8.decode(bytes, { stream: true })), false);
+  }
+
+  #end(): void {
+    if (this.#state === 'reading') {
+      this.#deliver([...this.#sse.push(this.#utf8.decode()), ...this.#sse.end()], true);
+    } else if (this.#state === 'draining') this.#finish(undefined, { complete: true });
+  }
+
+  #failed(error: unknown): void {
+    if (this.#state === 'reading') this.#finish(error);
+    else if (this.#state === 'draining') this.#finish(undefined, { complete: true });
+  }
+
+  #deliver(messages: readonly SseMessage[], atEnd: boolean): void {
+    const batch = parse(messages, this.#response.headers);
+    if (batch.events.length > 0) {
+      let verdict: 'stop' | undefined;
+      try {
+        verdict = this.#onBatch({ events: batch.events, texts: batch.texts });
+      } catch (error) {
+        this.#finish(error);
+        return;
+      }
+      // The handler may have aborted the reading itself.
+      if (this.#state !== 'reading') return;
+      if (verdict === 'stop') {
+        this.#finish(undefined);
+        return;
+      }
+    }
+    if (batch.error) this.#finish(batch.error);
+    else if (batch.done && !atEnd) this.#drain();
+    else if (batch.done || atEnd) this.#finish(undefined, { complete: true });
+  }
+
+  /**
+   * Whatever follows `[DONE]` is read and dropped rather than cancelled: the body normally ends
+   * right after it, and a cancel would abort the request (the connection lost to the pool). A
+   * server that keeps the body open is cut after AFTER_DONE_MS.
+   */
+  #drain(): void {
+    this.#state = 'draining';
+    this.#controller.signal.removeEventListener('abort', this.#onAbort);
+    this.#drainDeadline = setTimeout(() => {
+      this.#finish(undefined, { complete: true });
+      this.#body?.cancel();
+    }, AFTER_DONE_MS);
+    this.#resolve();
+  }
+
+  /**
+   * Ends the reading, once. Unless the stream was complete, the request is aborted and the body
+   * cancelled; an error is reported only if nobody aborted (an abort ends quietly).
+   */
+  #finish(error: unknown, { complete = false } = {}): void {
+    const wasDraining = this.#state === 'draining';
+    if (this.#state === 'finished') return;
+    this.#state = 'finished';
+    clearTimeout(this.#drainDeadline);
+    const { signal } = this.#controller;
+    signal.removeEventListener('abort', this.#onAbort);
+    if (wasDraining) return;
+    if (!complete) {
+      const aborted = signal.aborted;
+      this.#controller.abort();
+      this.#body?.cancel();
+      if (error !== undefined && !aborted) {
+        this.#reject(error);
+        return;
+      }
+    }
+    this.#resolve();
+  }
+}
+
+/** What a Node stream's own iterator throws when the stream closes before its end. */
+function prematureClose(): Error {
+  return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
 }
 
 interface Batch extends UpstreamBatch {

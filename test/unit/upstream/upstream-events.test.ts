@@ -1,18 +1,21 @@
 /**
- * upstreamEvents: a streaming upstream Response -> batches of JSON events, one batch per body
- * chunk, with the openai SDK's `Stream.fromSSEResponse` semantics (legacy mode): `[DONE]` ends
+ * readUpstreamEvents: a streaming upstream Response -> batches of JSON events handed to a
+ * callback, one batch per body chunk, with the openai SDK's `Stream.fromSSEResponse` semantics (legacy mode): `[DONE]` ends
  * the stream, error events and error payloads throw the SDK's APIError, bad JSON a SyntaxError,
- * an abort ends quietly, leaving early aborts the controller and reading to the end does not.
+ * an abort ends quietly, stopping early aborts the controller and reading to the end does not.
+ * Both bodies are read: a web stream (any fetch) and the lean fetch's Node stream.
  * Last, every recorded Chat and Responses capture, cut several ways, reads as the SDK reads it.
  */
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import OpenAI, { APIError, OpenAIError } from 'openai';
 import { Stream } from 'openai/core/streaming';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { upstreamEvents } from '../../../app/upstream/upstream-events.ts';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Agent } from 'undici';
+import { leanFetch } from '../../../app/upstream/lean-fetch.ts';
+import { readUpstreamEvents, type UpstreamBatch } from '../../../app/upstream/upstream-events.ts';
 import { mulberry32, randomChunks } from '../../support/chunkings.ts';
 import { sharedFixturesAvailable, sharedFixturesDir } from '../../support/shared-fixtures.ts';
 import { parseSse } from '../../support/sse-reader.ts';
@@ -75,12 +78,49 @@ async function batchesOf(
   controller = new AbortController(),
 ): Promise<(readonly unknown[])[]> {
   const batches: (readonly unknown[])[] = [];
-  for await (const batch of upstreamEvents(response, controller)) {
+  await readUpstreamEvents(response, controller, (batch) => {
     // Each event comes with the very text it was parsed from.
     expect(batch.texts.map((text) => JSON.parse(text) as unknown)).toEqual(batch.events);
     batches.push(batch.events);
-  }
+    return undefined;
+  });
   return batches;
+}
+
+/** Reads, keeping every event; resolves with them, or rejects with them kept in `into`. */
+async function eventsOf(response: Response, into: unknown[] = []): Promise<unknown[]> {
+  await readUpstreamEvents(response, new AbortController(), (batch) => {
+    into.push(...batch.events);
+    return undefined;
+  });
+  return into;
+}
+
+/**
+ * A reading whose batches can be awaited one at a time: `next()` resolves with the next batch
+ * delivered, or 'ended' once the reading has settled.
+ */
+function readingOf(response: Response, controller: AbortController) {
+  const delivered: UpstreamBatch[] = [];
+  let wake: (() => void) | undefined;
+  let ended = false;
+  const done = readUpstreamEvents(response, controller, (batch) => {
+    delivered.push(batch);
+    wake?.();
+    return undefined;
+  }).finally(() => {
+    ended = true;
+    wake?.();
+  });
+  const next = async (): Promise<UpstreamBatch | 'ended'> => {
+    while (delivered.length === 0 && !ended) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
+    return delivered.shift() ?? 'ended';
+  };
+  return { next, done };
 }
 
 /** The error a promise rejects with (the test fails if it resolves). */
@@ -100,10 +140,8 @@ const sleep = (ms: number): Promise<'timed out'> =>
     }, ms);
   });
 
-const ended = { done: true, value: undefined };
-
-describe('upstreamEvents: batches', () => {
-  it('yields one batch per body chunk, with every event that chunk completed', async () => {
+describe('readUpstreamEvents: batches', () => {
+  it('delivers one batch per body chunk, with every event that chunk completed', async () => {
     const batches = await batchesOf(
       responseOf([
         'data: {"a":1}\n\nevent: x\ndata: {"b":2}\n\n',
@@ -114,7 +152,7 @@ describe('upstreamEvents: batches', () => {
     expect(batches).toEqual([[{ a: 1 }, { b: 2 }], [{ c: 3 }], [[1, 'two', null], 's', 4, null]]);
   });
 
-  it('yields no batch for a chunk that completes no event', async () => {
+  it('delivers no batch for a chunk that completes no event', async () => {
     const batches = await batchesOf(
       responseOf(['data: {"a"', ':1}\n', '\n', ': keep-alive\n\n', 'data: {"b":2}\r\n\r\n']),
     );
@@ -132,7 +170,7 @@ describe('upstreamEvents: batches', () => {
     expect(await batchesOf(responseOf(pieces))).toEqual([[{ t: 'é😀中' }]]);
   });
 
-  it('yields a last event whose blank line never came, in a batch of its own', async () => {
+  it('delivers a last event whose blank line never came, in a batch of its own', async () => {
     expect(await batchesOf(responseOf(['data: {"a":1}\n\ndata: {"b":2}']))).toEqual([
       [{ a: 1 }],
       [{ b: 2 }],
@@ -151,8 +189,8 @@ describe('upstreamEvents: batches', () => {
   });
 });
 
-describe('upstreamEvents: [DONE]', () => {
-  it('ends the stream: nothing after it is yielded, and the controller is not aborted', async () => {
+describe('readUpstreamEvents: [DONE]', () => {
+  it('ends the stream: nothing after it is delivered, and the controller is not aborted', async () => {
     const controller = new AbortController();
     const batches = await batchesOf(
       responseOf([
@@ -185,7 +223,7 @@ describe('upstreamEvents: [DONE]', () => {
   });
 });
 
-describe('upstreamEvents: errors', () => {
+describe('readUpstreamEvents: errors', () => {
   it('throws an `event: error` message as APIError carrying its error field', async () => {
     const controller = new AbortController();
     const error = await rejectionOf(
@@ -289,64 +327,52 @@ describe('upstreamEvents: errors', () => {
 
   // The SDK yields each event before reading the next, so its consumer gets {a:1} and {b:2},
   // then the error; so must ours, or what the client sees would depend on TCP segmentation.
-  it('yields the events that came before an error in the same chunk', async () => {
+  it('delivers the events that came before an error in the same chunk', async () => {
     const pieces = [
       'data: {"a":1}\n\ndata: {"b":2}\n\nevent: error\ndata: {"error":{"message":"boom"}}\n\n',
     ];
     const ours: unknown[] = [];
-    const error = await rejectionOf(
-      (async () => {
-        for await (const batch of upstreamEvents(responseOf(pieces), new AbortController()))
-          ours.push(...batch.events);
-      })(),
-    );
+    const error = await rejectionOf(eventsOf(responseOf(pieces), ours));
     expect((error as Error).message).toBe('boom');
     expect(ours).toEqual([{ a: 1 }, { b: 2 }]);
   });
 
-  it('yields the events that came before invalid JSON in the same chunk', async () => {
+  it('delivers the events that came before invalid JSON in the same chunk', async () => {
     const ours: unknown[] = [];
     const error = await rejectionOf(
-      (async () => {
-        const response = responseOf(['data: {"a":1}\n\ndata: nope\n\n']);
-        for await (const batch of upstreamEvents(response, new AbortController()))
-          ours.push(...batch.events);
-      })(),
+      eventsOf(responseOf(['data: {"a":1}\n\ndata: nope\n\n']), ours),
     );
     expect(error).toBeInstanceOf(SyntaxError);
     expect(ours).toEqual([{ a: 1 }]);
   });
 });
 
-describe('upstreamEvents: abort and early exit', () => {
+describe('readUpstreamEvents: abort and early exit', () => {
   it('ends quietly when aborted mid-read (the body errors on abort, as a fetch body does)', async () => {
     const controller = new AbortController();
     const source = bodyOf(['data: {"a":1}\n\n'], { open: true, abortedBy: controller.signal });
-    const events = upstreamEvents(new Response(source.body), controller);
-    expect(await events.next()).toEqual({
-      done: false,
-      value: { events: [{ a: 1 }], texts: ['{"a":1}'] },
-    });
-    const reading = events.next(); // waits on a body that never closes
-    await sleep(10);
+    const reading = readingOf(new Response(source.body), controller);
+    expect(await reading.next()).toEqual({ events: [{ a: 1 }], texts: ['{"a":1}'] });
+    await sleep(10); // waits on a body that never closes
     controller.abort();
-    expect(await Promise.race([reading, sleep(1_000)])).toEqual(ended);
-    expect(await events.next()).toEqual(ended);
+    expect(await Promise.race([reading.done, sleep(1_000)])).toBeUndefined();
+    expect(await reading.next()).toBe('ended');
   });
 
-  it('ends quietly on the next read when aborted between batches', async () => {
+  it('delivers nothing more once the handler has aborted, and ends quietly', async () => {
     const controller = new AbortController();
     const source = bodyOf(['data: {"a":1}\n\n', 'data: {"b":2}\n\n'], {
       open: true,
       abortedBy: controller.signal,
     });
-    const events = upstreamEvents(new Response(source.body), controller);
-    expect(await events.next()).toEqual({
-      done: false,
-      value: { events: [{ a: 1 }], texts: ['{"a":1}'] },
+    const seen: unknown[] = [];
+    const done = readUpstreamEvents(new Response(source.body), controller, (batch) => {
+      seen.push(...batch.events);
+      controller.abort(); // {b:2} is queued: it must not be delivered
+      return undefined;
     });
-    controller.abort(); // {b:2} is queued, but an errored fetch body drops its queue
-    expect(await Promise.race([events.next(), sleep(1_000)])).toEqual(ended);
+    expect(await Promise.race([done, sleep(1_000)])).toBeUndefined();
+    expect(seen).toEqual([{ a: 1 }]);
   });
 
   describe("through the SDK's own request to a loopback server", () => {
@@ -377,15 +403,11 @@ describe('upstreamEvents: abort and early exit', () => {
           { signal: controller.signal },
         )
         .asResponse();
-      const events = upstreamEvents(response, controller);
-      expect(await events.next()).toEqual({
-        done: false,
-        value: { events: [{ a: 1 }], texts: ['{"a":1}'] },
-      });
-      const reading = events.next();
+      const reading = readingOf(response, controller);
+      expect(await reading.next()).toEqual({ events: [{ a: 1 }], texts: ['{"a":1}'] });
       await sleep(10);
       controller.abort();
-      expect(await Promise.race([reading, sleep(2_000)])).toEqual(ended);
+      expect(await Promise.race([reading.done, sleep(2_000)])).toBeUndefined();
     });
   });
 
@@ -400,41 +422,55 @@ describe('upstreamEvents: abort and early exit', () => {
       const reading = iterator.next();
       await sleep(10);
       controller.abort();
-      expect(await Promise.race([reading, sleep(1_000)])).toEqual(ended);
+      expect(await Promise.race([reading, sleep(1_000)])).toEqual({
+        done: true,
+        value: undefined,
+      });
     } finally {
       source.close();
     }
   });
 
   // A body the abort does not reach (a custom fetch, a tee, a test double) must not keep the
-  // generator waiting on its read; the SDK races each read against the signal too.
+  // reading waiting on it; the SDK races each read against the signal too.
   it('ends quietly when aborted mid-read, even if the abort never reaches the body', async () => {
     const controller = new AbortController();
     const source = bodyOf(['data: {"a":1}\n\n'], { open: true });
-    const events = upstreamEvents(new Response(source.body), controller);
+    const reading = readingOf(new Response(source.body), controller);
     try {
-      expect(await events.next()).toEqual({
-        done: false,
-        value: { events: [{ a: 1 }], texts: ['{"a":1}'] },
-      });
-      const reading = events.next();
+      expect(await reading.next()).toEqual({ events: [{ a: 1 }], texts: ['{"a":1}'] });
       await sleep(10);
       controller.abort();
-      expect(await Promise.race([reading, sleep(300)])).toEqual(ended);
+      expect(await Promise.race([reading.done, sleep(300)])).toBeUndefined();
+      expect(source.cancelled()).toBe(true);
     } finally {
-      source.close(); // lets the stuck read finish
+      source.close();
     }
   });
 
-  it('aborts the controller and releases the body when the consumer breaks', async () => {
+  it('aborts the controller and releases the body when the handler says stop', async () => {
     const controller = new AbortController();
     const source = bodyOf(['data: {"a":1}\n\n', 'data: {"b":2}\n\n'], { open: true });
     const seen: unknown[] = [];
-    for await (const batch of upstreamEvents(new Response(source.body), controller)) {
+    await readUpstreamEvents(new Response(source.body), controller, (batch) => {
       seen.push(...batch.events);
-      break;
-    }
+      return 'stop';
+    });
     expect(seen).toEqual([{ a: 1 }]);
+    expect(controller.signal.aborted).toBe(true);
+    expect(source.cancelled()).toBe(true);
+  });
+
+  it('rejects with what the handler throws, and aborts', async () => {
+    const controller = new AbortController();
+    const source = bodyOf(['data: {"a":1}\n\n', 'data: {"b":2}\n\n'], { open: true });
+    const thrown = new Error('translator bug');
+    const error = await rejectionOf(
+      readUpstreamEvents(new Response(source.body), controller, () => {
+        throw thrown;
+      }),
+    );
+    expect(error).toBe(thrown);
     expect(controller.signal.aborted).toBe(true);
     expect(source.cancelled()).toBe(true);
   });
@@ -446,6 +482,191 @@ describe('upstreamEvents: abort and early exit', () => {
     expect(controller.signal.aborted).toBe(false);
     expect(await batchesOf(responseOf([]), controller)).toEqual([]);
     expect(controller.signal.aborted).toBe(false);
+  });
+
+  it('ends quietly at once when the controller was aborted before reading', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const source = bodyOf(['data: {"a":1}\n\n']);
+    expect(await batchesOf(new Response(source.body), controller)).toEqual([]);
+    expect(source.cancelled()).toBe(false); // never read, nothing to release
+  });
+});
+
+// ---- The lean fetch's body: a Node stream, read by 'readable' ----
+
+describe('readUpstreamEvents on the lean fetch, against a loopback server', () => {
+  type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+  let handle: Handler = () => undefined;
+  let server: Server;
+  let base = '';
+  const agent = new Agent();
+  const fetchStream = leanFetch(agent);
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      req.resume();
+      handle(req, res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    server.close();
+    await agent.close();
+  });
+
+  const eventStream = (res: ServerResponse): void => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.flushHeaders();
+  };
+  /** The server side of the next request: its response, once headers are out. */
+  const nextExchange = (): Promise<{ req: IncomingMessage; res: ServerResponse }> =>
+    new Promise((resolve) => {
+      handle = (req, res) => {
+        eventStream(res);
+        resolve({ req, res });
+      };
+    });
+  /** Whether the server's response closed before it had ended (the client cut it). */
+  const cutShort = (res: ServerResponse): Promise<boolean> =>
+    new Promise((resolve) => {
+      if (res.closed) resolve(!res.writableFinished);
+      else
+        res.once('close', () => {
+          resolve(!res.writableFinished);
+        });
+    });
+  const open = async (controller: AbortController, through = fetchStream): Promise<Response> => {
+    const response = await through(`${base}/v1/stream`, {
+      method: 'POST',
+      body: '{}',
+      signal: controller.signal,
+    });
+    expect(response.body).toBeNull(); // handed over as a Node stream, not a web stream
+    return response;
+  };
+
+  it('delivers what one network read brought as one batch, however many HTTP chunks it held', async () => {
+    const exchange = nextExchange();
+    const controller = new AbortController();
+    const response = await open(controller);
+    const { res } = await exchange;
+    const batches: (readonly unknown[])[] = [];
+    const done = readUpstreamEvents(response, controller, (batch) => {
+      batches.push(batch.events);
+      return undefined;
+    });
+    res.cork(); // three chunks of the chunked encoding, one write
+    res.write('data: {"a":1}\n\n');
+    res.write('data: {"b":2}\n\n');
+    res.write('data: {"c":3}\n\n');
+    res.uncork();
+    await sleep(20);
+    res.end('data: [DONE]\n\n');
+    await done;
+    expect(batches[0]).toEqual([{ a: 1 }, { b: 2 }, { c: 3 }]);
+    expect(batches).toHaveLength(1);
+    expect(controller.signal.aborted).toBe(false);
+  });
+
+  it('delivers paced events as they come, and hands the connection back for reuse', async () => {
+    const ownAgent = new Agent(); // its pool holds this test's connection only
+    const through = leanFetch(ownAgent);
+    const exchange = nextExchange();
+    const controller = new AbortController();
+    const response = await open(controller, through);
+    const { req, res } = await exchange;
+    const seen: unknown[] = [];
+    const done = readUpstreamEvents(response, controller, (batch) => {
+      seen.push(...batch.events);
+      // The next event is sent only once this one has arrived: no batching can hide a stall.
+      if (seen.length < 5) res.write(`data: {"n":${String(seen.length)}}\n\n`);
+      else res.end('data: [DONE]\n\n');
+      return undefined;
+    });
+    res.write('data: {"n":0}\n\n');
+    await done;
+    expect(seen).toEqual([0, 1, 2, 3, 4].map((n) => ({ n })));
+    expect(await cutShort(res)).toBe(false);
+    await sleep(20); // the body's end is read after [DONE] was delivered
+    const again = nextExchange();
+    const second = await open(new AbortController(), through);
+    const reuse = await again;
+    expect(reuse.req.socket).toBe(req.socket);
+    reuse.res.end();
+    await readUpstreamEvents(second, new AbortController(), () => undefined);
+    await ownAgent.close();
+  });
+
+  it('settles at [DONE] while the body stays open, without cutting it', async () => {
+    const exchange = nextExchange();
+    const controller = new AbortController();
+    const response = await open(controller);
+    const { res } = await exchange;
+    const done = readUpstreamEvents(response, controller, () => undefined);
+    res.write('data: {"a":1}\n\ndata: [DONE]\n\n');
+    expect(await Promise.race([done, sleep(1_000)])).toBeUndefined();
+    expect(controller.signal.aborted).toBe(false);
+    res.end('data: {"late":true}\n\n'); // read and dropped
+    expect(await cutShort(res)).toBe(false);
+  });
+
+  it('cuts the request when the handler says stop', async () => {
+    const exchange = nextExchange();
+    const controller = new AbortController();
+    const response = await open(controller);
+    const { res } = await exchange;
+    const done = readUpstreamEvents(response, controller, () => 'stop');
+    res.write('data: {"a":1}\n\n');
+    await done;
+    expect(controller.signal.aborted).toBe(true);
+    expect(await cutShort(res)).toBe(true);
+  });
+
+  it('ends quietly when aborted mid-read, and the server sees the request cut', async () => {
+    const exchange = nextExchange();
+    const controller = new AbortController();
+    const response = await open(controller);
+    const { res } = await exchange;
+    const reading = readingOf(response, controller);
+    res.write('data: {"a":1}\n\n');
+    expect(await reading.next()).toEqual({ events: [{ a: 1 }], texts: ['{"a":1}'] });
+    controller.abort();
+    expect(await Promise.race([reading.done, sleep(1_000)])).toBeUndefined();
+    expect(await cutShort(res)).toBe(true);
+  });
+
+  it('rejects when the connection breaks mid-body', async () => {
+    const exchange = nextExchange();
+    const controller = new AbortController();
+    const response = await open(controller);
+    const { res } = await exchange;
+    const reading = readingOf(response, controller);
+    res.write('data: {"a":1}\n\n');
+    expect(await reading.next()).toEqual({ events: [{ a: 1 }], texts: ['{"a":1}'] });
+    res.socket?.destroy();
+    const error = await rejectionOf(reading.done);
+    expect(error).toBeInstanceOf(Error);
+    expect(controller.signal.aborted).toBe(true);
+  });
+
+  it('rejects with an upstream error event, after the events before it', async () => {
+    const exchange = nextExchange();
+    const controller = new AbortController();
+    const response = await open(controller);
+    const { res } = await exchange;
+    const seen: unknown[] = [];
+    const done = readUpstreamEvents(response, controller, (batch) => {
+      seen.push(...batch.events);
+      return undefined;
+    });
+    res.write('data: {"a":1}\n\nevent: error\ndata: {"error":{"message":"boom"}}\n\n');
+    const error = await rejectionOf(done);
+    expect(error).toBeInstanceOf(APIError);
+    expect((error as APIError).message).toBe('boom');
+    expect(seen).toEqual([{ a: 1 }]);
+    expect(await cutShort(res)).toBe(true);
   });
 });
 
@@ -501,8 +722,10 @@ async function ourOutcome(chunks: readonly Uint8Array[]): Promise<Outcome> {
   const items: unknown[] = [];
   let error: unknown;
   try {
-    for await (const batch of upstreamEvents(responseOfChunks(chunks), controller))
+    await readUpstreamEvents(responseOfChunks(chunks), controller, (batch) => {
       items.push(...batch.events);
+      return undefined;
+    });
   } catch (caught) {
     error = caught;
   }
@@ -567,7 +790,7 @@ function isErrorEvent({ event, data }: { event: string; data: string }): boolean
   }
 }
 
-describe.skipIf(!available)('upstreamEvents on the recorded captures, against the SDK', () => {
+describe.skipIf(!available)('readUpstreamEvents on the recorded captures, against the SDK', () => {
   it('has captures of both APIs, and one that ends in an error event', () => {
     expect(captures.filter((file) => file.startsWith('openai-chat/')).length).toBeGreaterThan(20);
     expect(captures.filter((file) => file.startsWith('openai-responses/')).length).toBeGreaterThan(
