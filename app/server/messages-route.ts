@@ -30,6 +30,7 @@ import { randomId } from './random-id.ts';
 import { missingUpstreamKeyMessage } from './guards.ts';
 import { sendError } from './send-error.ts';
 import { sha256Hex } from './sha256.ts';
+import { SilenceTimer } from './silence-timer.ts';
 import { SseWriter } from './sse-writer.ts';
 
 /** How long a finished upstream stream may take to end by itself before it is cut. */
@@ -250,32 +251,33 @@ async function stream(exchange: Exchange, res: Response, deps: MessagesRouteDeps
   const translator = exchange.upstream.adapter.streamTranslator(exchange.answer);
   const writer = new SseWriter(res, deps.settings.pingIntervalMs);
   const usageEstimated = (): boolean => translator.outcome.usageEstimated;
-  const send = (events: ReturnType<typeof translator.onEvent>): void => {
+  // Queued events go out with the next flush: per upstream read, or with the end.
+  const queue = (events: ReturnType<typeof translator.onEvent>): void => {
     if (events.length === 0) return;
     const texts = events.map(eventJson);
-    writer.send(events, texts);
+    writer.queue(events, texts);
     recorder.clientEvents(events, texts, usageEstimated);
   };
   writer.open({ 'request-id': recorder.exchangeId });
   const forget = deps.inFlight.add((message) => {
-    send(translator.fail('overloaded_error', message));
+    queue(translator.fail('overloaded_error', message));
     writer.end();
     upstreamStream.controller.abort();
   });
   // An upstream that goes silent mid-stream is cut after the idle timeout (the SDK has none).
   const idle = new AbortController();
   const idleMs = deps.settings.upstreamIdleTimeoutMs;
-  const watchdog = setTimeout(() => {
+  const watchdog = new SilenceTimer(idleMs, () => {
     idle.abort();
     upstreamStream.controller.abort();
-  }, idleMs);
+  });
   // Called once, as soon as the client has its whole answer (or its error).
   const state = { settled: false };
   let drainDeadline: NodeJS.Timeout | undefined;
   const settle = (): void => {
     if (state.settled) return;
     state.settled = true;
-    clearTimeout(watchdog);
+    watchdog.stop();
     forget();
     const { error, stopReason, usage, usageEstimated } = translator.outcome;
     if (usage && !usageEstimated) calibrate(exchange, deps, usage);
@@ -289,13 +291,16 @@ async function stream(exchange: Exchange, res: Response, deps: MessagesRouteDeps
   try {
     await upstreamStream.read((batch) => {
       if (state.settled) return undefined; // the answer is out: only reading the rest keeps the socket reusable
-      watchdog.refresh();
+      watchdog.touch();
       for (let index = 0; index < batch.events.length; index += 1) {
         recorder.upstreamEvent(batch.texts[index] ?? '');
-        send(translator.onEvent(batch.events[index]));
+        queue(translator.onEvent(batch.events[index]));
         if (translator.finished) break;
       }
-      if (!translator.finished) return undefined;
+      if (!translator.finished) {
+        writer.flush(); // what this read produced, as one write
+        return undefined;
+      }
       // A stop sequence or an error: the upstream must stop now. A completed answer's stream
       // ends by itself (within DRAIN_MS, or it is cut then).
       if (translator.outcome.stopReason === 'stop_sequence' || translator.outcome.error) {
@@ -312,12 +317,12 @@ async function stream(exchange: Exchange, res: Response, deps: MessagesRouteDeps
     if (idle.signal.aborted) {
       const seconds = idleMs / 1000;
       const message = `The upstream sent nothing for ${seconds} s (setting "upstreamIdleTimeoutMs").`;
-      send(translator.fail('timeout_error', message));
-    } else if (!exchange.signal.aborted) send(translator.onEnd());
+      queue(translator.fail('timeout_error', message));
+    } else if (!exchange.signal.aborted) queue(translator.onEnd());
   } catch (error) {
     if (!state.settled && !isClientAbort(error)) {
       const failure = anthropicErrorOf(error, exchange, deps);
-      send(translator.fail(failure.type, failure.message));
+      queue(translator.fail(failure.type, failure.message));
     }
   } finally {
     clearTimeout(drainDeadline);

@@ -1,12 +1,14 @@
 /**
- * Anthropic events -> text/event-stream frames. The frames of one tick (everything one network
- * read from the upstream produced) go out as one write, one HTTP chunk; a `ping` follows every
- * `pingIntervalMs` of silence so clients and proxies in between keep a long reasoning pause open.
- * A tick's frames are kept as pieces and joined once: concatenating them as they come would
- * build a tree of a few string nodes per event that the write then copies out again.
+ * Anthropic events -> text/event-stream frames. Events are queued and go out with the next
+ * `flush()` (or `end()`): the messages route flushes once per upstream read, so everything one
+ * read produced is one write, one HTTP chunk. A `ping` follows every `pingIntervalMs` of silence
+ * so clients and proxies in between keep a long reasoning pause open. Frames are kept as pieces
+ * and joined once per write: concatenating them as they come would build a tree of a few string
+ * nodes per event that the write then copies out again.
  */
 import type { ServerResponse } from 'node:http';
 import type { AnthropicStreamEvent } from '../protocol/anthropic-wire.ts';
+import { SilenceTimer } from './silence-timer.ts';
 
 const PING_FRAME = `event: ping\ndata: ${JSON.stringify({ type: 'ping' })}\n\n`;
 
@@ -28,22 +30,20 @@ const FRAME_HEADS: Readonly<Record<string, string>> = Object.fromEntries(
 
 export class SseWriter {
   readonly #res: ServerResponse;
-  readonly #pingTimer: NodeJS.Timeout;
+  readonly #silence: SilenceTimer;
   #ended = false;
-  /** The pieces of the frames waiting for the end of this tick. */
+  /** The pieces of the frames queued since the last write. */
   #pending: string[] = [];
-  readonly #flush = (): void => {
-    const frames = this.#take();
-    if (frames !== '' && !this.#res.destroyed) this.#res.write(frames);
-  };
 
   constructor(res: ServerResponse, pingIntervalMs: number) {
     this.#res = res;
-    this.#pingTimer = setTimeout(() => {
-      this.#write(PING_FRAME);
-      this.#pingTimer.refresh();
-    }, pingIntervalMs);
-    this.#pingTimer.unref();
+    this.#silence = new SilenceTimer(
+      pingIntervalMs,
+      () => {
+        if (!this.#ended && !this.#res.destroyed) this.#res.write(PING_FRAME);
+      },
+      { repeat: true },
+    ).unref();
   }
 
   /** Sends the status line and headers; call once the upstream has answered (T16). */
@@ -58,29 +58,30 @@ export class SseWriter {
     this.#res.flushHeaders();
   }
 
-  /** Sends events already serialised: `texts[i]` is `events[i]` as JSON. */
-  send(events: readonly AnthropicStreamEvent[], texts: readonly string[]): void {
+  /** Queues events already serialised (`texts[i]` is `events[i]` as JSON) for the next flush. */
+  queue(events: readonly AnthropicStreamEvent[], texts: readonly string[]): void {
     if (events.length === 0 || this.#ended || this.#res.destroyed) return;
-    if (this.#pending.length === 0) process.nextTick(this.#flush);
     for (let index = 0; index < events.length; index += 1) {
       const type = events[index]?.type ?? '';
       this.#pending.push(FRAME_HEADS[type] ?? `event: ${type}\ndata: `, texts[index] ?? '', '\n\n');
     }
-    this.#pingTimer.refresh();
   }
 
+  /** Writes what is queued, as one write. */
+  flush(): void {
+    const frames = this.#take();
+    if (frames === '' || this.#res.destroyed) return;
+    this.#res.write(frames);
+    this.#silence.touch();
+  }
+
+  /** Writes what is queued and ends the response. */
   end(): void {
     if (this.#ended) return;
     this.#ended = true;
-    clearTimeout(this.#pingTimer);
+    this.#silence.stop();
     const frames = this.#take();
     if (!this.#res.destroyed) this.#res.end(frames);
-  }
-
-  #write(frames: string): void {
-    if (this.#ended || this.#res.destroyed) return;
-    if (this.#pending.length === 0) process.nextTick(this.#flush);
-    this.#pending.push(frames);
   }
 
   #take(): string {
