@@ -106,12 +106,16 @@ export function createServer(deps: ServerDeps): Express {
     app.use(authGuard({ proxyKey: settings.proxyKey, settingsPath: deps.settingsPath }));
   }
   app.use(requireJsonPost());
+  const recording = deps.traffic !== undefined;
   app.use(
     express.json({
       limit: settings.bodyLimitBytes,
       // The body's size (after any content-encoding): the pre-flight's cheap estimate reads it.
-      verify: (_req, res, buffer) => {
-        (res as Response).locals['bodyBytes'] = buffer.length;
+      // When recording, its bytes too: the store keeps them as they came (no second copy made).
+      verify: (_req, res, buffer, encoding) => {
+        const { locals } = res as Response;
+        locals['bodyBytes'] = buffer.length;
+        if (recording && encoding.toLowerCase() === 'utf-8') locals['rawBody'] = buffer;
       },
     }),
   );

@@ -56,13 +56,14 @@ export interface MessagesRouteDeps {
 interface Exchange {
   readonly request: MessagesRequest;
   readonly upstream: Upstream;
-  readonly bodyBytes: number;
   readonly upstreamModel: string;
   readonly capabilities: ModelCapabilities;
   readonly translated: TranslatedRequest<object>;
   readonly answer: AnswerContext;
   readonly signal: AbortSignal;
   readonly recorder: ExchangeRecorder;
+  /** Called with the body's bytes each time it is sent upstream (a retry sends it again). */
+  readonly onSend: ((wire: Uint8Array) => void) | undefined;
 }
 
 export function messagesRoute(
@@ -73,17 +74,6 @@ export function messagesRoute(
     const exchange = prepare(req, res, deps, options.alwaysStream);
     if (!exchange) return;
     for (const note of exchange.translated.notes) deps.logger.debug(`${req.path}: ${note}`);
-    // The translated body weighs about what the client's did: measuring it would serialise it.
-    exchange.recorder.emit(
-      {
-        type: 'upstream.requested',
-        api: exchange.upstream.adapter.api,
-        url: `${displayBaseUrl(exchange.upstream.baseUrl)}${exchange.upstream.adapter.path}`,
-        body: asJson(exchange.translated.body),
-        notes: exchange.translated.notes,
-      },
-      exchange.bodyBytes,
-    );
     if (options.alwaysStream || exchange.request.stream === true) await stream(exchange, res, deps);
     else await answerOnce(exchange, res, deps);
   };
@@ -98,9 +88,11 @@ function prepare(
 ): Exchange | undefined {
   const body: unknown = req.body;
   const measured: unknown = res.locals['bodyBytes'];
-  // The client body's size: the pre-flight's estimate and the traffic store's bound read it.
+  // The client body's size, for the pre-flight's cheap estimate.
   const bodyBytes = typeof measured === 'number' ? measured : JSON.stringify(body).length;
   const recorder = new ExchangeRecorder(deps.traffic, String(res.getHeader('request-id') ?? ''));
+  // The body's bytes as received (create-server.ts keeps them when recording).
+  const wire: unknown = res.locals['rawBody'];
   const fields = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   const clientModel = typeof fields['model'] === 'string' ? fields['model'] : null;
   const routed = clientModel === null ? undefined : routeModel(clientModel, deps.routing);
@@ -118,7 +110,7 @@ function prepare(
         headers: stringHeaders(req),
         request: asJson(body ?? null),
       },
-      bodyBytes,
+      wire instanceof Uint8Array ? wire : undefined,
     );
   }
 
@@ -177,12 +169,25 @@ function prepare(
   return {
     request,
     upstream,
-    bodyBytes,
     upstreamModel,
     capabilities,
     translated,
     signal: controller.signal,
     recorder,
+    onSend: recorder.enabled
+      ? (sent) => {
+          recorder.emit(
+            {
+              type: 'upstream.requested',
+              api: upstream.adapter.api,
+              url: `${displayBaseUrl(upstream.baseUrl)}${upstream.adapter.path}`,
+              body: asJson(translated.body),
+              notes: translated.notes,
+            },
+            sent,
+          );
+        }
+      : undefined,
     answer: {
       messageId: randomId('msg_'),
       clientModel: request.model,
@@ -204,7 +209,11 @@ async function answerOnce(
   const { recorder } = exchange;
   try {
     const { adapter } = exchange.upstream;
-    const response = await adapter.createOnce(exchange.translated.body, exchange.signal);
+    const response = await adapter.createOnce(
+      exchange.translated.body,
+      exchange.signal,
+      exchange.onSend,
+    );
     if (recorder.enabled)
       recorder.emit({ type: 'upstream.event-received', json: JSON.stringify(response) });
     const message = adapter.toMessage(response, exchange.answer);
@@ -235,6 +244,7 @@ async function stream(exchange: Exchange, res: Response, deps: MessagesRouteDeps
     upstreamStream = await exchange.upstream.adapter.createStream(
       exchange.translated.body,
       exchange.signal,
+      exchange.onSend,
     );
   } catch (error) {
     if (isClientAbort(error)) {

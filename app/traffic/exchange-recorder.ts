@@ -52,8 +52,11 @@ export class ExchangeRecorder {
     return this.#bus !== undefined;
   }
 
-  /** Publishes one event; `bytes` is its size when the caller knows it (a body's length). */
-  emit(draft: TrafficEventDraft, bytes?: number): void {
+  /**
+   * Publishes one event; `wire`: for an event with a body, that body's bytes as received or
+   * sent (kept as they are, see TrafficBus.publish).
+   */
+  emit(draft: TrafficEventDraft, wire?: Uint8Array): void {
     if (!this.#bus) return;
     const t = this.#clock.monotonic();
     const stamped = {
@@ -63,7 +66,7 @@ export class ExchangeRecorder {
       at: this.#wallAt(t),
       t,
     } as TrafficEvent;
-    this.#bus.publish(stamped, bytes);
+    this.#bus.publish(stamped, wire);
   }
 
   /** An upstream stream event as received: the hot path, so no object is built for it. */

@@ -59,6 +59,18 @@ export class TextArena {
     return start;
   }
 
+  /** Copies `bytes` in as they are; returns where they start in `chunk`. */
+  writeBytes(bytes: Uint8Array): number {
+    if (this.#used + bytes.length > this.#chunk.length) {
+      this.#chunk = Buffer.allocUnsafe(Math.max(TextArena.CHUNK_BYTES, bytes.length));
+      this.#used = 0;
+    }
+    const start = this.#used;
+    this.#chunk.set(bytes, start);
+    this.#used += bytes.length;
+    return start;
+  }
+
   get chunk(): Buffer {
     return this.#chunk;
   }

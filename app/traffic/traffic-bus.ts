@@ -13,8 +13,13 @@ import {
   TextArena,
   type StreamEvent,
 } from './packed-stream.ts';
-import { redactHeaders, textRedactor, valueRedactor } from './redact.ts';
-import type { JsonValue, TrafficEvent } from './traffic-event.ts';
+import { bodySecretFinder, redactHeaders, textRedactor, valueRedactor } from './redact.ts';
+import type {
+  ExchangeStarted,
+  JsonValue,
+  TrafficEvent,
+  UpstreamRequested,
+} from './traffic-event.ts';
 
 export interface TrafficBusOptions {
   /** Secrets replaced wherever they appear in a payload (proxy key, upstream key). */
@@ -38,6 +43,24 @@ const EVENT_OVERHEAD_BYTES = 160;
  */
 const HEAP_PER_JSON_BYTE = 2;
 
+/** The events that carry a body: the client's request, and what was sent upstream. */
+type BodyEvent = ExchangeStarted | UpstreamRequested;
+
+function isBodyEvent(event: TrafficEvent): event is BodyEvent {
+  return event.type === 'exchange.started' || event.type === 'upstream.requested';
+}
+
+/**
+ * A body kept as the bytes that went over the wire, in the arena: no object graph for the
+ * garbage collector to trace while the store holds it, and parsed again only when asked for.
+ */
+interface PackedBody {
+  readonly seq: number;
+  readonly chunk: Buffer;
+  readonly start: number;
+  readonly end: number;
+}
+
 export type TrafficListener = (event: TrafficEvent) => void;
 
 interface StoredExchange {
@@ -45,6 +68,8 @@ interface StoredExchange {
   readonly events: TrafficEvent[];
   /** Its stream events, as columns (packed-stream.ts). */
   readonly stream: StreamEventLog;
+  /** The bodies its body events were stored without (their body field is null in `events`). */
+  readonly bodies: PackedBody[];
   bytes: number;
 }
 
@@ -60,6 +85,7 @@ export class TrafficBus {
   #last: { readonly id: string; readonly exchange: StoredExchange } | undefined;
   readonly #redactValue: <T extends JsonValue>(value: T) => T;
   readonly #redactText: (text: string) => string;
+  readonly #bodyHasSecret: (value: unknown, bytes: Uint8Array) => boolean;
   #dropped = 0;
 
   constructor(options: TrafficBusOptions) {
@@ -68,6 +94,7 @@ export class TrafficBus {
     this.#maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
     this.#redactValue = valueRedactor(options.secrets);
     this.#redactText = textRedactor(options.secrets);
+    this.#bodyHasSecret = bodySecretFinder(options.secrets);
   }
 
   /** Events not kept in the store because their exchange was over its bound. */
@@ -75,8 +102,12 @@ export class TrafficBus {
     return this.#dropped;
   }
 
-  /** `bytes`: the event's size when the publisher knows it (saves measuring a big body). */
-  publish(event: TrafficEvent, bytes?: number): void {
+  /**
+   * `wire`: for an event with a body, the body's bytes as received or sent; the event's own body
+   * is then only a stand-in (the same JSON, perhaps without what the SDK adds to it). A body
+   * without secrets is kept as those bytes; everyone gets it parsed from them.
+   */
+  publish(event: TrafficEvent, wire?: Uint8Array): void {
     if (isStreamEvent(event)) {
       const name = event.type === 'client.event-sent' ? event.event : '';
       this.publishStream(
@@ -90,9 +121,24 @@ export class TrafficBus {
       );
       return;
     }
+    if (wire !== undefined && isBodyEvent(event)) {
+      this.#publishBody(event, wire);
+      return;
+    }
     const safe = this.#redact(event);
-    this.#keep(safe, bytes);
+    this.#keep(safe);
     this.#deliver(safe);
+  }
+
+  #publishBody(event: BodyEvent, wire: Uint8Array): void {
+    const clean = !this.#bodyHasSecret(bodyOf(event), wire);
+    const listening = this.#listeners.size > 0;
+    if (clean) this.#keepPacked(event, wire);
+    if (!clean || listening) {
+      const safe = this.#redact(withBody(event, parsedOr(wire)));
+      if (!clean) this.#keep(safe, wire.length);
+      if (listening) this.#deliver(safe);
+    }
   }
 
   /**
@@ -139,11 +185,10 @@ export class TrafficBus {
 
   /** The stored events of the kept exchanges, oldest exchange first. */
   recent(): TrafficEvent[] {
-    return [...this.#store].flatMap(([id, exchange]) =>
-      exchange.stream.size === 0
-        ? exchange.events
-        : mergeBySeq(exchange.events, exchange.stream.events(id)),
-    );
+    return [...this.#store].flatMap(([id, exchange]) => {
+      const events = exchange.bodies.length === 0 ? exchange.events : withBodies(exchange);
+      return exchange.stream.size === 0 ? events : mergeBySeq(events, exchange.stream.events(id));
+    });
   }
 
   /** Rough bytes the store holds now. */
@@ -151,8 +196,8 @@ export class TrafficBus {
     return this.#bytes;
   }
 
-  /** Keeps an event other than a stream event. */
-  #keep(event: TrafficEvent, knownBytes: number | undefined): void {
+  /** Keeps an event other than a stream event; `jsonBytes`: its body's size, when known. */
+  #keep(event: TrafficEvent, jsonBytes?: number): void {
     const exchange = this.#exchange(event.exchangeId);
     const isFinal = event.type === 'exchange.finished' || event.type === 'exchange.failed';
     if (this.#full(exchange, isFinal)) {
@@ -163,10 +208,27 @@ export class TrafficBus {
     if (isFinal) exchange.stream.seal();
     this.#count(
       exchange,
-      knownBytes === undefined
-        ? sizeOf(event)
-        : knownBytes * HEAP_PER_JSON_BYTE + SMALL_EVENT_BYTES,
+      jsonBytes === undefined ? sizeOf(event) : jsonBytes * HEAP_PER_JSON_BYTE + SMALL_EVENT_BYTES,
     );
+  }
+
+  /** Keeps a body event without secrets: its body as the bytes, the rest as an object. */
+  #keepPacked(event: BodyEvent, wire: Uint8Array): void {
+    const exchange = this.#exchange(event.exchangeId);
+    if (this.#full(exchange, false)) {
+      this.#dropped += 1;
+      return;
+    }
+    const safe = this.#redact(withBody(event, null));
+    const start = this.#arena.writeBytes(wire);
+    exchange.bodies.push({
+      seq: event.seq,
+      chunk: this.#arena.chunk,
+      start,
+      end: start + wire.length,
+    });
+    exchange.events.push(safe);
+    this.#count(exchange, wire.length + SMALL_EVENT_BYTES);
   }
 
   #exchange(exchangeId: string): StoredExchange {
@@ -177,6 +239,7 @@ export class TrafficBus {
       exchange = {
         events: [],
         stream: new StreamEventLog(this.#arena, this.#redactText),
+        bodies: [],
         bytes: 0,
       };
       this.#store.set(exchangeId, exchange);
@@ -241,5 +304,37 @@ function sizeOf(event: TrafficEvent): number {
       return JSON.stringify(event.body).length * HEAP_PER_JSON_BYTE + SMALL_EVENT_BYTES;
     default:
       return SMALL_EVENT_BYTES;
+  }
+}
+
+function bodyOf(event: BodyEvent): JsonValue {
+  return event.type === 'exchange.started' ? event.request : event.body;
+}
+
+function withBody(event: BodyEvent, body: JsonValue): BodyEvent {
+  return event.type === 'exchange.started' ? { ...event, request: body } : { ...event, body };
+}
+
+/** An exchange's events with their packed bodies parsed back in. */
+function withBodies(exchange: StoredExchange): TrafficEvent[] {
+  return exchange.events.map((event) => {
+    const packed = isBodyEvent(event)
+      ? exchange.bodies.find((body) => body.seq === event.seq)
+      : undefined;
+    if (!packed || !isBodyEvent(event)) return event;
+    return withBody(event, parsedOr(packed.chunk.subarray(packed.start, packed.end)));
+  });
+}
+
+/**
+ * A body's bytes parsed, or `fallback` (by default their text) when they are not JSON in
+ * UTF-8: publishing must never break the request.
+ */
+function parsedOr(bytes: Uint8Array, fallback?: JsonValue): JsonValue {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  try {
+    return JSON.parse(text) as JsonValue;
+  } catch {
+    return fallback ?? text;
   }
 }

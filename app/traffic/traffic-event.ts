@@ -28,13 +28,16 @@ export interface ExchangeStarted extends TrafficEventBase {
   readonly routingRule: string | null;
   readonly stream: boolean;
   readonly headers: Readonly<Record<string, string>>;
+  /** The client's body, parsed from the bytes it sent. */
   readonly request: JsonValue;
 }
 
+/** One per attempt that went upstream: a retry is a second one. */
 export interface UpstreamRequested extends TrafficEventBase {
   readonly type: 'upstream.requested';
   readonly api: 'responses' | 'chat';
   readonly url: string;
+  /** The body parsed from the bytes that went out (with what the SDK adds, such as `stream`). */
   readonly body: JsonValue;
   /** What the translation dropped or changed (a clamped max_tokens, a server tool it lacks). */
   readonly notes: readonly string[];

@@ -18,6 +18,7 @@ import { ResponsesStreamTranslator } from '../translate/from-responses-stream.ts
 import { toChatRequest } from '../translate/to-chat-request.ts';
 import { toResponsesRequest, type TranslatedRequest } from '../translate/to-responses-request.ts';
 import type { ModelCapabilities } from './capabilities.ts';
+import { onBodySent, type BodySentListener } from './lean-fetch.ts';
 import { readUpstreamEvents, type BatchHandler } from './upstream-events.ts';
 
 export interface StreamTranslator {
@@ -59,8 +60,13 @@ export interface UpstreamAdapter {
   /** Path under the base URL, for the traffic record. */
   readonly path: string;
   translate(request: MessagesRequest, target: RequestTarget): TranslatedRequest<object>;
-  createOnce(body: object, signal: AbortSignal): Promise<unknown>;
-  createStream(body: object, signal: AbortSignal): Promise<UpstreamStream>;
+  /** `onSend`: called with the body's bytes each time they are sent (see lean-fetch.ts). */
+  createOnce(body: object, signal: AbortSignal, onSend?: BodySentListener): Promise<unknown>;
+  createStream(
+    body: object,
+    signal: AbortSignal,
+    onSend?: BodySentListener,
+  ): Promise<UpstreamStream>;
   toMessage(response: unknown, answer: AnswerContext): AnthropicMessage;
   /** Whether a non-streaming answer came without usage (then it is estimated). */
   usageMissing(response: unknown): boolean;
@@ -81,11 +87,17 @@ function responsesAdapter(client: OpenAI): UpstreamAdapter {
     api: 'responses',
     path: '/responses',
     translate: (request, target) => toResponsesRequest(request, target),
-    createOnce: (body, signal) =>
-      client.responses.create({ ...(body as Body), stream: false }, { signal }),
-    createStream: (body, signal) =>
+    createOnce: (body, signal, onSend) =>
+      client.responses.create(
+        { ...(body as Body), stream: false },
+        { signal, fetchOptions: sentTo(onSend) },
+      ),
+    createStream: (body, signal, onSend) =>
       openStream(signal, (linked) =>
-        client.responses.create({ ...(body as Body), stream: true }, { signal: linked }),
+        client.responses.create(
+          { ...(body as Body), stream: true },
+          { signal: linked, fetchOptions: sentTo(onSend) },
+        ),
       ),
     toMessage: toAnthropicMessage,
     usageMissing: (response) => usageOf(response) == null,
@@ -99,14 +111,17 @@ function chatAdapter(client: OpenAI, dialect: ChatDialect): UpstreamAdapter {
     api: 'chat',
     path: '/chat/completions',
     translate: (request, target) => toChatRequest(request, { ...target, dialect }),
-    createOnce: (body, signal) =>
-      client.chat.completions.create({ ...(body as Body), stream: false }, { signal }),
+    createOnce: (body, signal, onSend) =>
+      client.chat.completions.create(
+        { ...(body as Body), stream: false },
+        { signal, fetchOptions: sentTo(onSend) },
+      ),
     // Without include_usage most servers send no usage at all.
-    createStream: (body, signal) =>
+    createStream: (body, signal, onSend) =>
       openStream(signal, (linked) =>
         client.chat.completions.create(
           { ...(body as Body), stream: true, stream_options: { include_usage: true } },
-          { signal: linked },
+          { signal: linked, fetchOptions: sentTo(onSend) },
         ),
       ),
     toMessage: toAnthropicMessageFromChat,
@@ -134,6 +149,16 @@ async function openStream(
     read: (onBatch) => readUpstreamEvents(response, controller, onBatch),
     controller,
   };
+}
+
+type FetchOptions = NonNullable<OpenAI.RequestOptions['fetchOptions']>;
+
+/**
+ * The fetch option that has the lean fetch report the body it sends. The SDK's type for fetch
+ * options knows nothing of it; the SDK passes it through all the same (adapters.test.ts).
+ */
+function sentTo(onSend: BodySentListener | undefined): FetchOptions {
+  return (onSend ? { [onBodySent]: onSend } : {}) as FetchOptions;
 }
 
 function usageOf(response: unknown): unknown {

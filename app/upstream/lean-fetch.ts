@@ -21,17 +21,32 @@ export function eventStreamOf(response: Response): Readable | undefined {
 
 export type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
+/**
+ * A fetch option: called with the request body's bytes as they are sent, each time (a retry
+ * sends them again). It is how the traffic record keeps what really went upstream; the SDK passes
+ * it through with the rest of its `fetchOptions`.
+ */
+export const onBodySent: unique symbol = Symbol('parley.onBodySent');
+
+export type BodySentListener = (bytes: Uint8Array) => void;
+
+/** The fetch options this fetch reads beyond RequestInit's. */
+export interface BodySentOption {
+  readonly [onBodySent]?: BodySentListener | undefined;
+}
+
 export function leanFetch(dispatcher: Dispatcher): Fetch {
   return async (input, init = {}) => {
     if (input instanceof Request) throw new TypeError('leanFetch takes a URL, not a Request.');
     const { body } = init;
     if (body !== undefined && body !== null && typeof body !== 'string' && !isBytes(body))
       throw new TypeError('leanFetch sends strings and bytes only.');
+    const sent = bodySent(init, body ?? null);
     const answer = await request(input, {
       method: init.method ?? 'GET',
       // A Headers object (what the SDK passes), a record or pairs: undici takes each as it is.
       headers: (init.headers ?? null) as NonNullable<Dispatcher.RequestOptions['headers']>,
-      body: body ?? null,
+      body: sent,
       ...(init.signal ? { signal: init.signal } : {}),
       dispatcher,
     });
@@ -51,6 +66,23 @@ export function leanFetch(dispatcher: Dispatcher): Fetch {
     if (eventStream) eventStreams.set(response, answer.body);
     return response;
   };
+}
+
+/** The body to send; given to the `onBodySent` listener first, as bytes, if there is one. */
+function bodySent(
+  init: RequestInit & BodySentOption,
+  body: string | Uint8Array<ArrayBuffer> | null,
+): string | Uint8Array | null {
+  const listener = init[onBodySent];
+  if (!listener || body === null) return body;
+  // Encoded here once, for the listener and the socket alike.
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  try {
+    listener(bytes);
+  } catch {
+    // A record that fails must not fail the request.
+  }
+  return bytes;
 }
 
 function isBytes(body: NonNullable<RequestInit['body']>): body is Uint8Array<ArrayBuffer> {

@@ -30,13 +30,14 @@ describe('traffic recording', () => {
       ],
       usage: { input: 300, cached: 100, output: 20 },
     });
-    const { headers, frames } = await postForSse(`${proxy.url}/v1/messages?beta=true`, {
+    const clientBody = {
       model: 'claude-opus-4-8',
       max_tokens: 500_000,
       stream: true,
       tools: [{ name: 'Bash', input_schema: { type: 'object' } }],
       messages: [{ role: 'user', content: 'test it' }],
-    });
+    };
+    const { headers, frames } = await postForSse(`${proxy.url}/v1/messages?beta=true`, clientBody);
     const exchangeId = headers.get('request-id') ?? '';
     const events = eventsOf(proxy.traffic?.recent() ?? [], exchangeId);
 
@@ -54,6 +55,13 @@ describe('traffic recording', () => {
       api: 'responses',
       body: { model: 'gpt-5.1', max_output_tokens: 128000 },
     });
+    // Both bodies as they went over the wire: the client's as sent, the upstream's as the mock
+    // received it, with what the SDK adds (stream: true).
+    expect(events[0]?.type === 'exchange.started' && events[0].request).toEqual(clientBody);
+    expect(events[1]?.type === 'upstream.requested' && events[1].body).toEqual(
+      mock.requests[0]?.body,
+    );
+    expect(mock.requests[0]?.body).toMatchObject({ stream: true });
     expect(events[1]?.type === 'upstream.requested' && events[1].notes).toContainEqual(
       expect.stringContaining('max_tokens 500000 -> max_output_tokens 128000'),
     );
@@ -151,6 +159,41 @@ describe('traffic recording', () => {
       errorType: 'rate_limit_error',
       upstreamStatus: 429,
     });
+  });
+
+  it('records each attempt sent upstream, a retry included, and what a live listener saw', async () => {
+    const { proxy, mock } = await startTestProxy({ file: { upstreamMaxRetries: 1 } });
+    const live: TrafficEvent[] = [];
+    proxy.traffic?.subscribe((event) => live.push(event));
+    mock.enqueue(
+      {
+        fault: {
+          kind: 'http-error',
+          status: 503,
+          body: { error: { message: 'busy', type: 'server_error', param: null, code: null } },
+          headers: { 'retry-after-ms': '10' },
+        },
+      },
+      { output: [{ type: 'text', text: 'second time' }] },
+    );
+    const response = await fetch(`${proxy.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': TEST_PROXY_KEY },
+      body: JSON.stringify({
+        model: 'claude-opus-4-8',
+        max_tokens: 100,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    });
+    expect(response.status).toBe(200);
+    const id = response.headers.get('request-id') ?? '';
+    const sentBodies = eventsOf(proxy.traffic?.recent() ?? [], id).flatMap((event) =>
+      event.type === 'upstream.requested' ? [event.body] : [],
+    );
+    expect(mock.requests).toHaveLength(2);
+    expect(sentBodies).toEqual(mock.requests.map((request) => request.body));
+    // A listener gets the same events the store gives back later.
+    expect(eventsOf(live, id)).toEqual(eventsOf(proxy.traffic?.recent() ?? [], id));
   });
 
   it('records an invalid request as a failed exchange', async () => {

@@ -151,3 +151,68 @@ describe('the byte bound', () => {
     expect(huge.recent().map((event) => event.exchangeId)).toEqual(['only']);
   });
 });
+
+describe('bodies published with their bytes', () => {
+  const wire = (text: string): Uint8Array => new TextEncoder().encode(text);
+  const secret = 'parley-secret-key-123';
+
+  it('keeps a clean body as its bytes, counted once, and gives it back parsed from them', () => {
+    const bus = new TrafficBus({ secrets: [secret] });
+    const text = JSON.stringify({ model: 'm', prompt: 'x'.repeat(10_000), stream: true });
+    // The event's own body is a stand-in: the bytes are what went over the wire.
+    bus.publish(started('a', { model: 'm' }), wire(text));
+    const [kept] = bus.recent();
+    expect(kept).toMatchObject({
+      type: 'exchange.started',
+      request: JSON.parse(text) as JsonValue,
+    });
+    expect(kept).toMatchObject({ headers: { 'x-api-key': REDACTED } });
+    expect(bus.storedBytes).toBeGreaterThanOrEqual(text.length);
+    expect(bus.storedBytes).toBeLessThan(text.length * 1.2); // not the 2x of parsed objects
+  });
+
+  it('gives live listeners the body parsed from the bytes too', () => {
+    const bus = new TrafficBus({ secrets: [secret] });
+    const seen: TrafficEvent[] = [];
+    bus.subscribe((event) => seen.push(event));
+    bus.publish(started('a', { stand: 'in' }), wire('{"model":"m","stream":true}'));
+    expect(seen).toEqual(bus.recent());
+    expect(seen[0]).toMatchObject({ request: { model: 'm', stream: true } });
+  });
+
+  it('finds a secret the text hides behind an escape, and keeps the body redacted', () => {
+    const bus = new TrafficBus({ secrets: [secret] });
+    const seen: TrafficEvent[] = [];
+    bus.subscribe((event) => seen.push(event));
+    // "\u002d" is "-": the bytes never spell the key, the parsed value does.
+    const text = '{"prompt":"parley\\u002dsecret-key-123"}';
+    expect(text).not.toContain(secret);
+    bus.publish(started('a', JSON.parse(text) as JsonValue), wire(text));
+    expect(JSON.stringify([seen, bus.recent()])).not.toContain(secret);
+    expect(bus.recent()[0]).toMatchObject({ request: { prompt: REDACTED } });
+  });
+
+  it('finds a secret only the bytes hold (a duplicate key parsing drops)', () => {
+    const bus = new TrafficBus({ secrets: [secret] });
+    const text = `{"prompt":"${secret}","prompt":"clean"}`;
+    bus.publish(started('a', JSON.parse(text) as JsonValue), wire(text));
+    const stored = JSON.stringify(bus.recent());
+    expect(stored).not.toContain(secret);
+    expect(bus.recent()[0]).toMatchObject({ request: { prompt: 'clean' } });
+  });
+
+  it('keeps bytes that are not JSON as their text, without throwing', () => {
+    const bus = new TrafficBus({ secrets: [secret] });
+    expect(() => {
+      bus.publish(started('a', { stand: 'in' }), wire('not json'));
+    }).not.toThrow();
+    expect(bus.recent()[0]).toMatchObject({ request: 'not json' });
+  });
+
+  it('lets exchanges go by the bytes of their bodies', () => {
+    const bus = new TrafficBus({ secrets: [], maxBytes: 50_000 });
+    const text = JSON.stringify({ prompt: 'x'.repeat(20_000) });
+    for (const id of ['a', 'b', 'c', 'd']) bus.publish(started(id), wire(text));
+    expect([...new Set(bus.recent().map((event) => event.exchangeId))]).toEqual(['c', 'd']);
+  });
+});

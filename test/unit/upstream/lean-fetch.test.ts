@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventStreamOf, leanFetch } from '../../../app/upstream/lean-fetch.ts';
+import { eventStreamOf, leanFetch, onBodySent } from '../../../app/upstream/lean-fetch.ts';
 
 let server: Server;
 let base = '';
@@ -70,6 +70,33 @@ describe('leanFetch', () => {
     expect(response.headers.getSetCookie()).toEqual(['a=1', 'b=2']);
     expect(await response.json()).toEqual({ ok: true });
     expect(eventStreamOf(response)).toBeUndefined();
+  });
+
+  it('reports the body it sends, as the bytes that went out, each time it sends it', async () => {
+    const reported: string[] = [];
+    const text = '{"prompt":"naïve → ✓ 🤖"}'; // beyond Latin-1: bytes differ from units
+    const init = {
+      method: 'POST',
+      body: text,
+      [onBodySent]: (bytes: Uint8Array) => reported.push(Buffer.from(bytes).toString('utf8')),
+    };
+    await (await fetch(`${base}/json`, init)).arrayBuffer();
+    expect(seen?.body).toBe(text);
+    await (await fetch(`${base}/json`, init)).arrayBuffer();
+    expect(reported).toEqual([text, text]);
+    expect(Buffer.byteLength(text)).toBeGreaterThan(text.length);
+  });
+
+  it('sends the request even when the body listener throws', async () => {
+    const response = await fetch(`${base}/json`, {
+      method: 'POST',
+      body: '{"a":1}',
+      [onBodySent]: () => {
+        throw new Error('recorder broke');
+      },
+    } as RequestInit);
+    expect(response.status).toBe(201);
+    expect(seen?.body).toBe('{"a":1}');
   });
 
   it('hands an event stream over as the Node stream it is, as it arrives', async () => {
