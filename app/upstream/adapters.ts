@@ -155,7 +155,8 @@ type FetchOptions = NonNullable<OpenAI.RequestOptions['fetchOptions']>;
 
 /**
  * The fetch option that has the lean fetch report the body it sends. The SDK's type for fetch
- * options knows nothing of it; the SDK passes it through all the same (adapters.test.ts).
+ * options knows nothing of it; the SDK passes it through all the same (traffic.test.ts checks
+ * the recorded bodies against what the upstream received).
  */
 function sentTo(onSend: BodySentListener | undefined): FetchOptions {
   return (onSend ? { [onBodySent]: onSend } : {}) as FetchOptions;

@@ -114,6 +114,23 @@ describe('packed stream events', () => {
     });
   });
 
+  it('share the arena with bodies written as bytes, a body bigger than a buffer included', () => {
+    const arena = new TextArena();
+    const small = new TextEncoder().encode('{"a":"é"}');
+    const big = new Uint8Array(TextArena.CHUNK_BYTES + 10).fill(0x20);
+    const places = [small, big, small].map((bytes) => {
+      const start = arena.writeBytes(bytes);
+      return { chunk: arena.chunk, start, bytes };
+    });
+    for (const { chunk, start, bytes } of places) {
+      expect(chunk.subarray(start, start + bytes.length).equals(bytes)).toBe(true);
+    }
+    // The big body got a buffer of its own; what came after it, another.
+    expect(places[1]?.chunk).not.toBe(places[0]?.chunk);
+    expect(places[2]?.chunk).not.toBe(places[1]?.chunk);
+    expect(places[0]?.chunk.subarray(0, small.length).equals(small)).toBe(true);
+  });
+
   it('are what the bus gives a late subscriber once an exchange has ended', () => {
     const bus = new TrafficBus({ secrets: [] });
     for (const event of exchange) bus.publish(event);

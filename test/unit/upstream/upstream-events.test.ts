@@ -546,12 +546,17 @@ describe('readUpstreamEvents on the lean fetch, against a loopback server', () =
     expect(response.body).toBeNull(); // handed over as a Node stream, not a web stream
     return response;
   };
-
-  it('delivers what one network read brought as one batch, however many HTTP chunks it held', async () => {
+  /** A request to the server, and the server's side of it once its headers are out. */
+  const begin = async (through = fetchStream) => {
     const exchange = nextExchange();
     const controller = new AbortController();
-    const response = await open(controller);
-    const { res } = await exchange;
+    const response = await open(controller, through);
+    const { req, res } = await exchange;
+    return { controller, response, req, res };
+  };
+
+  it('delivers what one network read brought as one batch, however many HTTP chunks it held', async () => {
+    const { controller, response, res } = await begin();
     const batches: (readonly unknown[])[] = [];
     const done = readUpstreamEvents(response, controller, (batch) => {
       batches.push(batch.events);
@@ -573,10 +578,7 @@ describe('readUpstreamEvents on the lean fetch, against a loopback server', () =
   it('delivers paced events as they come, and hands the connection back for reuse', async () => {
     const ownAgent = new Agent(); // its pool holds this test's connection only
     const through = leanFetch(ownAgent);
-    const exchange = nextExchange();
-    const controller = new AbortController();
-    const response = await open(controller, through);
-    const { req, res } = await exchange;
+    const { controller, response, req, res } = await begin(through);
     const seen: unknown[] = [];
     const done = readUpstreamEvents(response, controller, (batch) => {
       seen.push(...batch.events);
@@ -600,10 +602,7 @@ describe('readUpstreamEvents on the lean fetch, against a loopback server', () =
   });
 
   it('settles at [DONE] while the body stays open, without cutting it', async () => {
-    const exchange = nextExchange();
-    const controller = new AbortController();
-    const response = await open(controller);
-    const { res } = await exchange;
+    const { controller, response, res } = await begin();
     const done = readUpstreamEvents(response, controller, () => undefined);
     res.write('data: {"a":1}\n\ndata: [DONE]\n\n');
     expect(await Promise.race([done, sleep(1_000)])).toBeUndefined();
@@ -613,10 +612,7 @@ describe('readUpstreamEvents on the lean fetch, against a loopback server', () =
   });
 
   it('cuts the request when the handler says stop', async () => {
-    const exchange = nextExchange();
-    const controller = new AbortController();
-    const response = await open(controller);
-    const { res } = await exchange;
+    const { controller, response, res } = await begin();
     const done = readUpstreamEvents(response, controller, () => 'stop');
     res.write('data: {"a":1}\n\n');
     await done;
@@ -625,10 +621,7 @@ describe('readUpstreamEvents on the lean fetch, against a loopback server', () =
   });
 
   it('ends quietly when aborted mid-read, and the server sees the request cut', async () => {
-    const exchange = nextExchange();
-    const controller = new AbortController();
-    const response = await open(controller);
-    const { res } = await exchange;
+    const { controller, response, res } = await begin();
     const reading = readingOf(response, controller);
     res.write('data: {"a":1}\n\n');
     expect(await reading.next()).toEqual({ events: [{ a: 1 }], texts: ['{"a":1}'] });
@@ -638,10 +631,7 @@ describe('readUpstreamEvents on the lean fetch, against a loopback server', () =
   });
 
   it('rejects when the connection breaks mid-body', async () => {
-    const exchange = nextExchange();
-    const controller = new AbortController();
-    const response = await open(controller);
-    const { res } = await exchange;
+    const { controller, response, res } = await begin();
     const reading = readingOf(response, controller);
     res.write('data: {"a":1}\n\n');
     expect(await reading.next()).toEqual({ events: [{ a: 1 }], texts: ['{"a":1}'] });
@@ -652,10 +642,7 @@ describe('readUpstreamEvents on the lean fetch, against a loopback server', () =
   });
 
   it('rejects with an upstream error event, after the events before it', async () => {
-    const exchange = nextExchange();
-    const controller = new AbortController();
-    const response = await open(controller);
-    const { res } = await exchange;
+    const { controller, response, res } = await begin();
     const seen: unknown[] = [];
     const done = readUpstreamEvents(response, controller, (batch) => {
       seen.push(...batch.events);
