@@ -91,8 +91,10 @@ function prepare(
   // The client body's size, for the pre-flight's cheap estimate.
   const bodyBytes = typeof measured === 'number' ? measured : JSON.stringify(body).length;
   const recorder = new ExchangeRecorder(deps.traffic, String(res.getHeader('request-id') ?? ''));
-  // The body's bytes as received (create-server.ts keeps them when recording).
+  // The body's bytes as received (create-server.ts keeps them when recording), let go once
+  // recorded: a stream may run for minutes.
   const wire: unknown = res.locals['rawBody'];
+  delete res.locals['rawBody'];
   const fields = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   const clientModel = typeof fields['model'] === 'string' ? fields['model'] : null;
   const routed = clientModel === null ? undefined : routeModel(clientModel, deps.routing);

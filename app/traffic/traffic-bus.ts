@@ -135,7 +135,8 @@ export class TrafficBus {
     const listening = this.#listeners.size > 0;
     if (clean) this.#keepPacked(event, wire);
     if (!clean || listening) {
-      const safe = this.#redact(withBody(event, parsedOr(wire)));
+      // Not clean: what the check found the secret in is what gets redacted, if the bytes fail.
+      const safe = this.#redact(withBody(event, parsedOr(wire, bodyOf(event))));
       if (!clean) this.#keep(safe, wire.length);
       if (listening) this.#deliver(safe);
     }
@@ -326,12 +327,15 @@ function withBodies(exchange: StoredExchange): TrafficEvent[] {
   });
 }
 
+const utf8 = new TextDecoder();
+
 /**
  * A body's bytes parsed, or `fallback` (by default their text) when they are not JSON in
- * UTF-8: publishing must never break the request.
+ * UTF-8: publishing must never break the request. A byte-order mark is dropped, as body-parser
+ * drops it.
  */
 function parsedOr(bytes: Uint8Array, fallback?: JsonValue): JsonValue {
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  const text = utf8.decode(bytes);
   try {
     return JSON.parse(text) as JsonValue;
   } catch {

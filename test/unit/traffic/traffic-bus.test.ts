@@ -201,6 +201,23 @@ describe('bodies published with their bytes', () => {
     expect(bus.recent()[0]).toMatchObject({ request: { prompt: 'clean' } });
   });
 
+  it('reads bytes that start with a byte-order mark, as body-parser does', () => {
+    const bus = new TrafficBus({ secrets: [secret] });
+    const seen: TrafficEvent[] = [];
+    bus.subscribe((event) => seen.push(event));
+    const bom = Uint8Array.of(0xef, 0xbb, 0xbf);
+    const json = (text: string): Uint8Array => new Uint8Array([...bom, ...wire(text)]);
+    bus.publish(started('a', { model: 'm' }), json('{"model":"m"}'));
+    // With a secret behind an escape: found in the value, redacted in what is kept and sent.
+    const escaped = '{"prompt":"parley\\u002dsecret-key-123"}';
+    bus.publish(started('b', JSON.parse(escaped) as JsonValue), json(escaped));
+    expect(bus.recent().map((event) => event.type === 'exchange.started' && event.request)).toEqual(
+      [{ model: 'm' }, { prompt: REDACTED }],
+    );
+    expect(seen).toEqual(bus.recent());
+    expect(JSON.stringify(seen)).not.toContain(secret);
+  });
+
   it('keeps bytes that are not JSON as their text, without throwing', () => {
     const bus = new TrafficBus({ secrets: [secret] });
     expect(() => {
