@@ -27,22 +27,32 @@ export interface RunFigures {
   readonly wallMs: number;
 }
 
+/**
+ * `requests` streams, `concurrency` at a time, each client starting its next as its last ends.
+ * With `spreadMs`, the clients' first requests are spread evenly over that time instead of all
+ * leaving at once; given about a stream's length, their streams then stay out of step, as
+ * independent clients' are, rather than starting and ending in waves.
+ */
 export async function runStreams(
   target: StreamTarget,
   requests: number,
   concurrency: number,
+  options: { readonly spreadMs?: number } = {},
 ): Promise<RunFigures> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const samples: StreamSample[] = [];
   let next = 0;
   const started = performance.now();
-  const worker = async (): Promise<void> => {
+  const clients = Math.min(concurrency, requests);
+  const worker = async (client: number): Promise<void> => {
+    const delay = ((options.spreadMs ?? 0) * client) / clients;
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     while (next < requests) {
       next += 1;
       samples.push(await oneStream(target, agent));
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, requests) }, worker));
+  await Promise.all(Array.from({ length: clients }, (_, client) => worker(client)));
   const wallMs = performance.now() - started;
   agent.destroy();
   return { samples, wallMs };
