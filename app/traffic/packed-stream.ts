@@ -48,8 +48,10 @@ export class TextArena {
 
   /** Writes `text` as UTF-8; the buffer and where it ends there are `chunk` and `used`. */
   write(text: string): number {
-    // UTF-8 takes at most 3 bytes per UTF-16 unit.
-    const room = text.length * 3;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit; only when that bound does not fit is the
+    // text measured (ASCII takes one), so a buffer is not left a third full.
+    let room = text.length * 3;
+    if (this.#used + room > this.#chunk.length) room = Buffer.byteLength(text, 'utf8');
     if (this.#used + room > this.#chunk.length) {
       this.#chunk = Buffer.allocUnsafe(Math.max(TextArena.CHUNK_BYTES, room));
       this.#used = 0;

@@ -114,6 +114,18 @@ describe('packed stream events', () => {
     });
   });
 
+  it('fill an arena buffer by the bytes texts take, not by the most they could', () => {
+    const arena = new TextArena();
+    const ascii = 'x'.repeat(100_000); // 3 bytes a unit at most: 300 KB, more than a buffer
+    const first = arena.write(ascii);
+    const chunk = arena.chunk;
+    const second = arena.write(ascii);
+    expect(arena.chunk).toBe(chunk); // 200 KB of 256: both fit
+    expect([first, second]).toEqual([0, 100_000]);
+    arena.write(ascii);
+    expect(arena.chunk).not.toBe(chunk);
+  });
+
   it('share the arena with bodies written as bytes, a body bigger than a buffer included', () => {
     const arena = new TextArena();
     const small = new TextEncoder().encode('{"a":"é"}');
