@@ -52,22 +52,14 @@ export class TextArena {
     // text measured (ASCII takes one), so a buffer is not left a third full.
     let room = text.length * 3;
     if (this.#used + room > this.#chunk.length) room = Buffer.byteLength(text, 'utf8');
-    if (this.#used + room > this.#chunk.length) {
-      this.#chunk = Buffer.allocUnsafe(Math.max(TextArena.CHUNK_BYTES, room));
-      this.#used = 0;
-    }
-    const start = this.#used;
+    const start = this.#reserve(room);
     this.#used += this.#chunk.write(text, start, 'utf8');
     return start;
   }
 
   /** Copies `bytes` in as they are; returns where they start in `chunk`. */
   writeBytes(bytes: Uint8Array): number {
-    if (this.#used + bytes.length > this.#chunk.length) {
-      this.#chunk = Buffer.allocUnsafe(Math.max(TextArena.CHUNK_BYTES, bytes.length));
-      this.#used = 0;
-    }
-    const start = this.#used;
+    const start = this.#reserve(bytes.length);
     this.#chunk.set(bytes, start);
     this.#used += bytes.length;
     return start;
@@ -78,6 +70,15 @@ export class TextArena {
   }
 
   get used(): number {
+    return this.#used;
+  }
+
+  /** Where `bytes` more fit: here, or at the start of a new buffer. */
+  #reserve(bytes: number): number {
+    if (this.#used + bytes > this.#chunk.length) {
+      this.#chunk = Buffer.allocUnsafe(Math.max(TextArena.CHUNK_BYTES, bytes));
+      this.#used = 0;
+    }
     return this.#used;
   }
 }

@@ -319,11 +319,11 @@ function withBody(event: BodyEvent, body: JsonValue): BodyEvent {
 /** An exchange's events with their packed bodies parsed back in. */
 function withBodies(exchange: StoredExchange): TrafficEvent[] {
   return exchange.events.map((event) => {
-    const packed = isBodyEvent(event)
-      ? exchange.bodies.find((body) => body.seq === event.seq)
-      : undefined;
-    if (!packed || !isBodyEvent(event)) return event;
-    return withBody(event, parsedOr(packed.chunk.subarray(packed.start, packed.end)));
+    if (!isBodyEvent(event)) return event;
+    const packed = exchange.bodies.find((body) => body.seq === event.seq);
+    return packed
+      ? withBody(event, parsedOr(packed.chunk.subarray(packed.start, packed.end)))
+      : event;
   });
 }
 
