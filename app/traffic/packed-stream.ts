@@ -36,50 +36,84 @@ function kindOf(type: StreamEvent['type'], name: string): number {
   return code;
 }
 
+/** One buffer of the arena, and how many kept texts and bodies are written in it. */
+export class ArenaChunk {
+  holders = 0;
+  constructor(readonly bytes: Buffer) {}
+}
+
+/** Where a text or a body was written: `chunk.bytes` from `start` to `end`. */
+export interface ArenaSlice {
+  readonly chunk: ArenaChunk;
+  readonly start: number;
+  readonly end: number;
+}
+
 /**
  * Buffers the texts of many exchanges are written into one after another: one allocation per
- * CHUNK_BYTES of text instead of several per exchange. A buffer is freed once no exchange in the
- * store still points into it, and the store lets exchanges go oldest first, as they were written.
+ * CHUNK_BYTES of text instead of several per exchange. Each write holds its buffer until it is
+ * released (its exchange left the store); a buffer nothing holds any more is written again
+ * rather than left to the garbage collector. Memory written for the first time costs a page
+ * fault every 4 KB: measured inside the server, 30–45 µs of an exchange's seal, against 6 µs
+ * into a buffer written before.
  */
 export class TextArena {
   static readonly CHUNK_BYTES = 256 * 1024;
-  #chunk = Buffer.allocUnsafe(TextArena.CHUNK_BYTES);
+  /** Released buffers kept for the next ones: the store lets exchanges go about as fast as new ones are written. */
+  static readonly SPARES = 4;
+  #chunk = new ArenaChunk(Buffer.allocUnsafe(TextArena.CHUNK_BYTES));
   #used = 0;
+  readonly #spares: ArenaChunk[] = [];
 
-  /** Writes `text` as UTF-8; the buffer and where it ends there are `chunk` and `used`. */
-  write(text: string): number {
+  /** Writes `text` as UTF-8. */
+  write(text: string): ArenaSlice {
     // UTF-8 takes at most 3 bytes per UTF-16 unit; only when that bound does not fit is the
     // text measured (ASCII takes one), so a buffer is not left a third full.
     let room = text.length * 3;
-    if (this.#used + room > this.#chunk.length) room = Buffer.byteLength(text, 'utf8');
+    if (this.#used + room > this.#chunk.bytes.length) room = Buffer.byteLength(text, 'utf8');
     const start = this.#reserve(room);
-    this.#used += this.#chunk.write(text, start, 'utf8');
-    return start;
+    this.#used += this.#chunk.bytes.write(text, start, 'utf8');
+    return this.#hold(start);
   }
 
-  /** Copies `bytes` in as they are; returns where they start in `chunk`. */
-  writeBytes(bytes: Uint8Array): number {
+  /** Copies `bytes` in as they are. */
+  writeBytes(bytes: Uint8Array): ArenaSlice {
     const start = this.#reserve(bytes.length);
-    this.#chunk.set(bytes, start);
+    this.#chunk.bytes.set(bytes, start);
     this.#used += bytes.length;
-    return start;
+    return this.#hold(start);
   }
 
-  get chunk(): Buffer {
-    return this.#chunk;
+  /** What was written there is no longer read: its buffer may be written again once nothing else is. */
+  release(slice: ArenaSlice): void {
+    const { chunk } = slice;
+    chunk.holders -= 1;
+    if (chunk.holders === 0 && chunk !== this.#chunk) this.#spare(chunk);
   }
 
-  get used(): number {
-    return this.#used;
+  /** Bigger buffers (a body over CHUNK_BYTES) and more than SPARES go to the garbage collector. */
+  #spare(chunk: ArenaChunk): void {
+    if (chunk.bytes.length === TextArena.CHUNK_BYTES && this.#spares.length < TextArena.SPARES)
+      this.#spares.push(chunk);
   }
 
-  /** Where `bytes` more fit: here, or at the start of a new buffer. */
+  #hold(start: number): ArenaSlice {
+    this.#chunk.holders += 1;
+    return { chunk: this.#chunk, start, end: this.#used };
+  }
+
+  /** Where `bytes` more fit: here, at the start of this buffer if nothing holds it, or in another. */
   #reserve(bytes: number): number {
-    if (this.#used + bytes > this.#chunk.length) {
-      this.#chunk = Buffer.allocUnsafe(Math.max(TextArena.CHUNK_BYTES, bytes));
-      this.#used = 0;
+    if (this.#used + bytes <= this.#chunk.bytes.length) return this.#used;
+    this.#used = 0;
+    if (this.#chunk.holders === 0) {
+      if (bytes <= this.#chunk.bytes.length) return 0;
+      this.#spare(this.#chunk);
     }
-    return this.#used;
+    const spare = bytes <= TextArena.CHUNK_BYTES ? this.#spares.pop() : undefined;
+    this.#chunk =
+      spare ?? new ArenaChunk(Buffer.allocUnsafe(Math.max(TextArena.CHUNK_BYTES, bytes)));
+    return 0;
   }
 }
 
@@ -95,10 +129,10 @@ export class StreamEventLog {
   #times: number[] = [];
   /** Until sealed: the texts as published, not yet redacted. */
   #texts: string[] = [];
-  /** Once sealed: the arena buffer holding the texts, where they start, and where each ends. */
-  #chunk: Buffer | undefined;
-  #start = 0;
+  /** Once sealed: where the texts were written, and where each ends. */
+  #written: ArenaSlice | undefined;
   #ends: number[] = [];
+  #released = false;
 
   constructor(arena: TextArena, redact: (text: string) => string) {
     this.#arena = arena;
@@ -125,7 +159,7 @@ export class StreamEventLog {
     at: number,
     t: number,
   ): boolean {
-    if (this.#chunk) return false;
+    if (this.#written || this.#released) return false;
     this.#texts.push(json);
     this.#ints.push(seq, kindOf(type, name));
     this.#times.push(at, t);
@@ -138,20 +172,33 @@ export class StreamEventLog {
    * a secret is there) and written to the arena in one go. Nothing more is kept.
    */
   seal(): void {
-    if (this.#chunk) return;
+    if (this.#written || this.#released) return;
     let texts = this.#texts;
     let joined = texts.join('');
     if (this.#redact(joined) !== joined) {
       texts = texts.map(this.#redact);
       joined = texts.join('');
     }
-    this.#start = this.#arena.write(joined);
-    this.#chunk = this.#arena.chunk;
+    const written = this.#arena.write(joined);
+    this.#written = written;
     // As many bytes as units: all ASCII (nearly always), so each text's bytes are its length.
-    const ascii = this.#arena.used - this.#start === joined.length;
-    let end = this.#start;
+    const ascii = written.end - written.start === joined.length;
+    let end = written.start;
     this.#ends = texts.map((text) => (end += ascii ? text.length : Buffer.byteLength(text)));
     this.#texts = [];
+  }
+
+  /** The exchange left the store: its texts are no longer read, and its arena space may be reused. */
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    if (this.#written) this.#arena.release(this.#written);
+    this.#written = undefined;
+    this.#size = 0;
+    this.#ints = [];
+    this.#times = [];
+    this.#texts = [];
+    this.#ends = [];
   }
 
   /** The events again, as they were published (redacted), in order. */
@@ -171,9 +218,10 @@ export class StreamEventLog {
   }
 
   #text(index: number): string {
-    if (!this.#chunk) return this.#redact(this.#texts[index] ?? '');
-    const start = index === 0 ? this.#start : (this.#ends[index - 1] ?? 0);
-    return this.#chunk.toString('utf8', start, this.#ends[index] ?? start);
+    const written = this.#written;
+    if (!written) return this.#redact(this.#texts[index] ?? '');
+    const start = index === 0 ? written.start : (this.#ends[index - 1] ?? 0);
+    return written.chunk.bytes.toString('utf8', start, this.#ends[index] ?? start);
   }
 }
 

@@ -11,6 +11,7 @@ import {
   mergeBySeq,
   StreamEventLog,
   TextArena,
+  type ArenaSlice,
   type StreamEvent,
 } from './packed-stream.ts';
 import { bodySecretFinder, redactHeaders, textRedactor, valueRedactor } from './redact.ts';
@@ -56,9 +57,7 @@ function isBodyEvent(event: TrafficEvent): event is BodyEvent {
  */
 interface PackedBody {
   readonly seq: number;
-  readonly chunk: Buffer;
-  readonly start: number;
-  readonly end: number;
+  readonly written: ArenaSlice;
 }
 
 export type TrafficListener = (event: TrafficEvent) => void;
@@ -221,13 +220,7 @@ export class TrafficBus {
       return;
     }
     const safe = this.#redact(withBody(event, null));
-    const start = this.#arena.writeBytes(wire);
-    exchange.bodies.push({
-      seq: event.seq,
-      chunk: this.#arena.chunk,
-      start,
-      end: start + wire.length,
-    });
+    exchange.bodies.push({ seq: event.seq, written: this.#arena.writeBytes(wire) });
     exchange.events.push(safe);
     this.#count(exchange, wire.length + SMALL_EVENT_BYTES);
   }
@@ -269,6 +262,9 @@ export class TrafficBus {
       this.#store.delete(id);
       this.#bytes -= oldest.bytes;
       if (this.#last?.id === id) this.#last = undefined;
+      // Nothing reads an exchange out of the store: its arena space may be written again.
+      oldest.stream.release();
+      for (const body of oldest.bodies) this.#arena.release(body.written);
     }
   }
 
@@ -321,9 +317,9 @@ function withBodies(exchange: StoredExchange): TrafficEvent[] {
   return exchange.events.map((event) => {
     if (!isBodyEvent(event)) return event;
     const packed = exchange.bodies.find((body) => body.seq === event.seq);
-    return packed
-      ? withBody(event, parsedOr(packed.chunk.subarray(packed.start, packed.end)))
-      : event;
+    if (!packed) return event;
+    const { chunk, start, end } = packed.written;
+    return withBody(event, parsedOr(chunk.bytes.subarray(start, end)));
   });
 }
 

@@ -118,29 +118,120 @@ describe('packed stream events', () => {
     const arena = new TextArena();
     const ascii = 'x'.repeat(100_000); // 3 bytes a unit at most: 300 KB, more than a buffer
     const first = arena.write(ascii);
-    const chunk = arena.chunk;
     const second = arena.write(ascii);
-    expect(arena.chunk).toBe(chunk); // 200 KB of 256: both fit
-    expect([first, second]).toEqual([0, 100_000]);
-    arena.write(ascii);
-    expect(arena.chunk).not.toBe(chunk);
+    expect(second.chunk).toBe(first.chunk); // 200 KB of 256: both fit
+    expect([first.start, first.end, second.start, second.end]).toEqual([0, 1e5, 1e5, 2e5]);
+    expect(arena.write(ascii).chunk).not.toBe(first.chunk);
   });
 
   it('share the arena with bodies written as bytes, a body bigger than a buffer included', () => {
     const arena = new TextArena();
     const small = new TextEncoder().encode('{"a":"é"}');
     const big = new Uint8Array(TextArena.CHUNK_BYTES + 10).fill(0x20);
-    const places = [small, big, small].map((bytes) => {
-      const start = arena.writeBytes(bytes);
-      return { chunk: arena.chunk, start, bytes };
-    });
-    for (const { chunk, start, bytes } of places) {
-      expect(chunk.subarray(start, start + bytes.length).equals(bytes)).toBe(true);
+    const places = [small, big, small].map((bytes) => ({
+      bytes,
+      written: arena.writeBytes(bytes),
+    }));
+    for (const { bytes, written } of places) {
+      const { chunk, start, end } = written;
+      expect(chunk.bytes.subarray(start, end).equals(bytes)).toBe(true);
     }
     // The big body got a buffer of its own; what came after it, another.
-    expect(places[1]?.chunk).not.toBe(places[0]?.chunk);
-    expect(places[2]?.chunk).not.toBe(places[1]?.chunk);
-    expect(places[0]?.chunk.subarray(0, small.length).equals(small)).toBe(true);
+    const [first, second, third] = places.map(({ written }) => written.chunk);
+    expect(second).not.toBe(first);
+    expect(third).not.toBe(second);
+    expect(first?.bytes.subarray(0, small.length).equals(small)).toBe(true);
+  });
+
+  it('write a buffer again once every text in it is released, and never before', () => {
+    const arena = new TextArena();
+    const text = (fill: string): string => fill.repeat(TextArena.CHUNK_BYTES / 2 - 10);
+    const a = arena.write(text('a'));
+    const b = arena.write(text('b'));
+    const c = arena.write(text('c')); // a and b fill the first buffer: c starts the second
+    expect(c.chunk).not.toBe(a.chunk);
+    arena.release(a);
+    // b still holds the first buffer: the next one is new.
+    const d = arena.write(text('d'));
+    const e = arena.write(text('e'));
+    expect([d.chunk, e.chunk]).not.toContain(a.chunk);
+    expect(b.chunk.bytes.toString('utf8', b.start, b.end)).toBe(text('b'));
+    arena.release(b);
+    // Nothing holds the first buffer now: once e's buffer is full, it takes the next texts.
+    const f = arena.write(text('f'));
+    expect(f.chunk).toBe(e.chunk);
+    const g = arena.write(text('g'));
+    expect(g.chunk).toBe(a.chunk);
+    expect(g.start).toBe(0);
+    for (const [slice, fill] of [
+      [c, 'c'],
+      [d, 'd'],
+      [e, 'e'],
+      [f, 'f'],
+      [g, 'g'],
+    ] as const)
+      expect(slice.chunk.bytes.toString('utf8', slice.start, slice.end)).toBe(text(fill));
+  });
+
+  it('start the buffer being written again when all it holds is released', () => {
+    const arena = new TextArena();
+    const text = 'x'.repeat(TextArena.CHUNK_BYTES - 100);
+    const first = arena.write(text);
+    arena.release(first);
+    const second = arena.write(text);
+    expect(second.chunk).toBe(first.chunk);
+    expect(second.start).toBe(0);
+  });
+
+  it('keep every stored exchange readable while old ones are let go and their buffers reused', () => {
+    // A store of about 40 exchanges, each 40–90 KB of stream texts and a body: hundreds of
+    // buffers written again over 400 exchanges; a buffer reused too early would show here.
+    const bus = new TrafficBus({ secrets: [], maxBytes: 3 * 1024 * 1024 });
+    const published = new Map<string, TrafficEvent[]>();
+    for (let n = 0; n < 400; n += 1) {
+      const id = `x${String(n)}`;
+      const stamp = (seq: number) => ({ exchangeId: id, seq, at: seq, t: seq });
+      const events: TrafficEvent[] = [];
+      const body = { model: 'claude-opus-4-8', n, pad: 'p'.repeat(n % 7 === 0 ? 300_000 : 500) };
+      const started: TrafficEvent = {
+        type: 'exchange.started',
+        method: 'POST',
+        route: '/v1/messages',
+        clientModel: 'claude-opus-4-8',
+        upstreamModel: 'gpt-5.1',
+        routingRule: 'main',
+        stream: true,
+        headers: {},
+        request: body,
+        ...stamp(0),
+      };
+      bus.publish(started, new TextEncoder().encode(JSON.stringify(body)));
+      events.push(started);
+      const deltas = 200 + ((n * 37) % 250);
+      for (let seq = 1; seq <= deltas; seq += 1) {
+        const json = JSON.stringify({ n, seq, text: `${String(n)}é`.repeat(seq % 40) });
+        const event: TrafficEvent = { type: 'upstream.event-received', json, ...stamp(seq) };
+        bus.publish(event);
+        events.push(event);
+      }
+      const finished: TrafficEvent = {
+        type: 'exchange.finished',
+        status: 200,
+        stopReason: 'end_turn',
+        ttfbMs: 1,
+        durationMs: 2,
+        ...stamp(deltas + 1),
+      };
+      bus.publish(finished);
+      events.push(finished);
+      published.set(id, events);
+      if (n % 25 === 24) {
+        const recent = bus.recent();
+        const kept = [...new Set(recent.map((event) => event.exchangeId))];
+        expect(kept.length).toBeGreaterThan(10);
+        expect(recent).toEqual(kept.flatMap((keptId) => published.get(keptId) ?? []));
+      }
+    }
   });
 
   it('are what the bus gives a late subscriber once an exchange has ended', () => {
