@@ -130,19 +130,24 @@ describe('parley serve', () => {
 
   // Linux shows a process's arguments in /proc; the re-exec keeps the pid the parent spawned.
   it.runIf(existsSync('/proc/self/cmdline'))(
-    're-executes itself with 8 MB semi-spaces and gc, in place, keeping a size the user chose',
+    're-executes itself with its heap flags and gc, in place, keeping a size the user chose',
     async () => {
       const argsOf = (run: CliRun): string[] =>
         readFileSync(`/proc/${String(run.child.pid)}/cmdline`, 'utf8').split('\0');
       const tuned = await serve([]);
-      expect(argsOf(tuned.run).slice(1, 4)).toEqual([
-        '--max-semi-space-size=8',
+      expect(argsOf(tuned.run).slice(1, 5)).toEqual([
+        '--max-semi-space-size=4',
+        '--heap-growing-percent=100',
         '--expose-gc',
         cliPath,
       ]);
       expect((await rawRequest(`${tuned.url}/health`)).status).toBe(200);
       const chosen = await serve([], { NODE_OPTIONS: '--max_semi_space_size=16' });
-      expect(argsOf(chosen.run).slice(1, 3)).toEqual(['--expose-gc', cliPath]);
+      expect(argsOf(chosen.run).slice(1, 4)).toEqual([
+        '--heap-growing-percent=100',
+        '--expose-gc',
+        cliPath,
+      ]);
     },
   );
 

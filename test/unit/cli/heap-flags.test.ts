@@ -2,8 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { HEAP_FLAGS, missingHeapFlags } from '../../../app/cli/heap-flags.ts';
 
 describe('missingHeapFlags', () => {
-  it('adds the semi-space size and gc when nobody set them', () => {
-    expect(HEAP_FLAGS).toEqual(['--max-semi-space-size=8', '--expose-gc']);
+  it('adds the semi-space size, the heap growth and gc when nobody set them', () => {
+    expect(HEAP_FLAGS).toEqual([
+      '--max-semi-space-size=4',
+      '--heap-growing-percent=100',
+      '--expose-gc',
+    ]);
     expect(missingHeapFlags([], undefined)).toEqual(HEAP_FLAGS);
     expect(missingHeapFlags(['--enable-source-maps'], '--max-old-space-size=4096')).toEqual(
       HEAP_FLAGS,
@@ -11,8 +15,16 @@ describe('missingHeapFlags', () => {
   });
 
   it("keeps the user's own size, however it is spelt or wherever it is given", () => {
-    expect(missingHeapFlags(['--max-semi-space-size=32'], undefined)).toEqual(['--expose-gc']);
-    expect(missingHeapFlags([], '--inspect --max_semi_space_size=2 --expose_gc')).toEqual([]);
+    expect(missingHeapFlags(['--max-semi-space-size=32'], undefined)).toEqual([
+      '--heap-growing-percent=100',
+      '--expose-gc',
+    ]);
+    expect(
+      missingHeapFlags(
+        [],
+        '--inspect --max_semi_space_size=2 --heap_growing_percent=50 --expose_gc',
+      ),
+    ).toEqual([]);
     // After the re-exec the flags are in node's own arguments: no second re-exec.
     expect(missingHeapFlags([...HEAP_FLAGS, '--no-warnings'], '')).toEqual([]);
   });
