@@ -110,6 +110,11 @@ export function valueRedactor(
  * escaped in the JSON text shows) and as its bytes (where a duplicate key's first value shows,
  * which parsing drops). It walks without allocating: it runs on every recorded request, and a
  * clean body is then kept as its bytes.
+ *
+ * The walk is skipped when the bytes alone decide: a secret that JSON writes as it is (no
+ * quote, backslash or control character in it) can differ between a string's value and its
+ * JSON text only through a `\u` or `\/` escape, so bytes with neither hold every secret the
+ * value does. Bodies from JSON.stringify rarely have either.
  */
 export function bodySecretFinder(
   secrets: readonly (string | undefined)[],
@@ -118,6 +123,8 @@ export function bodySecretFinder(
   if (known.length === 0) return () => false;
   const holdsSecret = secretTest(known);
   const encoded = known.map((secret) => Buffer.from(secret, 'utf8'));
+  // eslint-disable-next-line no-control-regex -- control characters are what JSON must escape
+  const writtenAsIs = known.every((secret) => !/["\\\u0000-\u001f]/.test(secret));
   const inValue = (value: unknown): boolean => {
     if (typeof value === 'string') return holdsSecret(value);
     if (typeof value !== 'object' || value === null) return false;
@@ -133,7 +140,9 @@ export function bodySecretFinder(
   };
   return (value, bytes) => {
     const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    return encoded.some((secret) => view.includes(secret)) || inValue(value);
+    if (encoded.some((secret) => view.includes(secret))) return true;
+    const escapesHide = !writtenAsIs || view.includes('\\u') || view.includes('\\/');
+    return escapesHide && inValue(value);
   };
 }
 

@@ -75,6 +75,13 @@ interface StoredExchange {
 export class TrafficBus {
   readonly #listeners = new Set<TrafficListener>();
   readonly #store = new Map<string, StoredExchange>();
+  /**
+   * The stored exchanges' ids, oldest first, from #oldest on: the order eviction takes them in.
+   * (Taking the first of the Map instead walks past every entry deleted before it, which V8
+   * keeps until the table is rebuilt: up to a thousand per eviction in a full store.)
+   */
+  #order: string[] = [];
+  #oldest = 0;
   readonly #maxExchanges: number;
   readonly #maxEvents: number;
   readonly #maxBytes: number;
@@ -237,6 +244,7 @@ export class TrafficBus {
         bytes: 0,
       };
       this.#store.set(exchangeId, exchange);
+      this.#order.push(exchangeId);
       this.#evict();
     }
     this.#last = { id: exchangeId, exchange };
@@ -256,15 +264,23 @@ export class TrafficBus {
 
   /** The oldest exchanges go first; the newest always stays, however big. */
   #evict(): void {
-    for (const [id, oldest] of this.#store) {
-      if (this.#store.size <= 1) break;
+    while (this.#store.size > 1) {
       if (this.#store.size <= this.#maxExchanges && this.#bytes <= this.#maxBytes) break;
+      const id = this.#order[this.#oldest] ?? '';
+      this.#oldest += 1;
+      const oldest = this.#store.get(id);
+      if (!oldest) continue;
       this.#store.delete(id);
       this.#bytes -= oldest.bytes;
       if (this.#last?.id === id) this.#last = undefined;
       // Nothing reads an exchange out of the store: its arena space may be written again.
       oldest.stream.release();
       for (const body of oldest.bodies) this.#arena.release(body.written);
+    }
+    // The queue's consumed head is dropped once it is half of it.
+    if (this.#oldest > 1_024 && this.#oldest * 2 > this.#order.length) {
+      this.#order = this.#order.slice(this.#oldest);
+      this.#oldest = 0;
     }
   }
 

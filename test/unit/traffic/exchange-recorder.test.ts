@@ -55,4 +55,20 @@ describe('ExchangeRecorder', () => {
     expect((seen[0]?.at ?? 0) - (seen[0]?.t ?? 0)).toBe((seen[6]?.at ?? 0) - (seen[6]?.t ?? 0));
     expect(bus.recent()).toEqual(seen);
   });
+
+  it('stamps the stream events of one synchronous run with one clock reading, and reads again after', async () => {
+    const bus = new TrafficBus({ secrets: [] });
+    const seen: TrafficEvent[] = [];
+    bus.subscribe((event) => seen.push(event));
+    const recorder = new ExchangeRecorder(bus, 'req_1', steppingClock());
+    recorder.upstreamEvent('{"n":1}');
+    recorder.clientEvents([toolStop], [JSON.stringify(toolStop)], () => false);
+    recorder.upstreamEvent('{"n":2}');
+    await Promise.resolve();
+    recorder.upstreamEvent('{"n":3}');
+    const times = seen.map((event) => event.t);
+    expect(times[1]).toBe(times[0]);
+    expect(times[2]).toBe(times[0]);
+    expect(times[3]).toBeGreaterThan(times[0] ?? Infinity);
+  });
 });

@@ -81,6 +81,23 @@ describe('packed stream events', () => {
     expect(log.events('x1')).toEqual(events);
   });
 
+  it('keep nothing once released, and give their arena space back', () => {
+    const arena = new TextArena();
+    const log = new StreamEventLog(arena, (text) => text);
+    for (const event of exchange.filter(isStreamEvent)) log.add(event);
+    log.seal();
+    const probe = arena.write('x');
+    log.release();
+    expect(log.size).toBe(0);
+    expect(log.events('x1')).toEqual([]);
+    expect(log.add({ type: 'upstream.event-received', json: '{}', ...at(9) })).toBe(false);
+    // The probe still holds the buffer the log wrote into; once it goes, the buffer starts over.
+    arena.release(probe);
+    const next = arena.write('y');
+    expect(next.chunk).toBe(probe.chunk);
+    expect(next.start).toBe(0);
+  });
+
   it('are redacted before and after sealing, each text keeping its own bounds', () => {
     const secret = 'sk-upstream-0123456789';
     const redact = (text: string): string => text.replaceAll(secret, '[redacted]');

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { REDACTED, redactUrl, textRedactor, valueRedactor } from '../../../app/traffic/redact.ts';
+import {
+  bodySecretFinder,
+  REDACTED,
+  redactUrl,
+  textRedactor,
+  valueRedactor,
+} from '../../../app/traffic/redact.ts';
 
 describe('redactUrl', () => {
   it('hides the values of query parameters named like secrets, and keeps the rest', () => {
@@ -62,5 +68,36 @@ describe('valueRedactor', () => {
     });
     expect(value.a[0]).toEqual({ b: `x ${secret} y` });
     expect(redacted.c).toBe(value.c);
+  });
+});
+
+describe('bodySecretFinder', () => {
+  const secret = 'sk-upstream/0123456789';
+  const find = bodySecretFinder([secret, 'parley-proxy-key-abcdef']);
+  const check = (json: string): boolean => find(JSON.parse(json), Buffer.from(json, 'utf8'));
+
+  it('finds a secret written as it is, or hidden behind an escape JSON allows', () => {
+    expect(check(JSON.stringify({ text: `see ${secret}` }))).toBe(true);
+    expect(check(JSON.stringify({ [`k ${secret}`]: 1 }))).toBe(true);
+    // The same characters, some written as \u escapes or as \/: only the parsed value shows it.
+    expect(check('{"text":"sk-upstream\\/0123456789"}')).toBe(true);
+    expect(check('{"text":"\\u0073k-upstream/0123456789"}')).toBe(true);
+    expect(check('{"a":["x",{"b":"parley-proxy-\\u006bey-abcdef"}]}')).toBe(true);
+    // A duplicate key's first value is gone once parsed, but not from the bytes kept.
+    expect(check(`{"a":"${secret}","a":"x"}`)).toBe(true);
+  });
+
+  it('finds nothing where nothing is, escapes or not', () => {
+    expect(check(JSON.stringify({ text: 'line\nbreak "quoted" C:\\users', n: [1, null] }))).toBe(
+      false,
+    );
+    expect(check('{"text":"\\u0073k-upstream 0123456789"}')).toBe(false);
+  });
+
+  it('walks the value when a secret has characters JSON writes escaped', () => {
+    const quoted = 'a "quoted" secret';
+    const findQuoted = bodySecretFinder([quoted]);
+    const json = JSON.stringify({ text: `x ${quoted} y` });
+    expect(findQuoted(JSON.parse(json), Buffer.from(json))).toBe(true);
   });
 });
