@@ -17,6 +17,7 @@ import type { ScriptedTurn } from '../test/support/mock-openai/script.ts';
 import { sharedFixturesDir } from '../test/support/shared-fixtures.ts';
 import {
   BENCH_PROXY_KEY,
+  BENCH_UPSTREAM_KEY,
   startBarePipe,
   canPin,
   cpuMs,
@@ -173,7 +174,7 @@ function directTarget(api: Api, model: string, baseUrl: string, turn?: object): 
     : body;
   return {
     url: `${baseUrl}/${api === 'responses' ? 'responses' : 'chat/completions'}`,
-    headers: { authorization: 'Bearer bench-upstream-key' },
+    headers: { authorization: `Bearer ${BENCH_UPSTREAM_KEY}` },
     body: JSON.stringify(sent),
     deltaMarkers: api === 'responses' ? ['.delta\n'] : ['{"content":"', '"arguments":"'],
   };

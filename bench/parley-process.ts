@@ -8,7 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const BENCH_PROXY_KEY = 'bench-proxy-key-0123456789';
+/**
+ * Keys as long as real ones, since Parley looks for both in every recorded exchange and a
+ * search's cost depends on the key's length: a proxy key as Parley generates it ('parley-' and
+ * 43 base64url characters), an upstream key as OpenAI issues project keys (164 characters).
+ */
+export const BENCH_PROXY_KEY = `parley-${'Bq3xZ9wLk2'.repeat(5).slice(0, 43)}`;
+export const BENCH_UPSTREAM_KEY = `sk-proj-${'Tq8Vn2Hs5RbYc4Kw0Jd7'.repeat(8).slice(0, 156)}`;
 
 export interface ParleyProcess {
   readonly url: string;
@@ -119,7 +125,7 @@ function childOptions(): Parameters<typeof spawn>[2] {
     env: {
       PATH: process.env['PATH'],
       HOME: process.env['HOME'],
-      OPENAI_API_KEY: 'bench-upstream-key',
+      OPENAI_API_KEY: BENCH_UPSTREAM_KEY,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   };
