@@ -14,7 +14,7 @@
  */
 import type { Readable } from 'node:stream';
 import OpenAI from 'openai';
-import { eventStreamOf } from './lean-fetch.ts';
+import { takeEventStream } from './lean-fetch.ts';
 import { SseDecoder, type SseMessage } from './sse-decoder.ts';
 
 export interface UpstreamBatch {
@@ -90,7 +90,7 @@ class EventReading {
       return;
     }
     signal.addEventListener('abort', this.#onAbort, { once: true });
-    const stream = eventStreamOf(this.#response);
+    const stream = takeEventStream(this.#response);
     if (stream) this.#body = this.#readNode(stream);
     else if (this.#response.body) this.#body = this.#readWeb(this.#response.body);
     else this.#finish(new OpenAI.OpenAIError('The upstream answered a stream with no body.'));

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventStreamOf, leanFetch, onBodySent } from '../../../app/upstream/lean-fetch.ts';
+import { takeEventStream, leanFetch, onBodySent } from '../../../app/upstream/lean-fetch.ts';
 
 let server: Server;
 let base = '';
@@ -69,7 +69,7 @@ describe('leanFetch', () => {
     expect(response.ok).toBe(true);
     expect(response.headers.getSetCookie()).toEqual(['a=1', 'b=2']);
     expect(await response.json()).toEqual({ ok: true });
-    expect(eventStreamOf(response)).toBeUndefined();
+    expect(takeEventStream(response)).toBeUndefined();
   });
 
   it('reports the body it sends, as the bytes that went out, each time it sends it', async () => {
@@ -99,11 +99,13 @@ describe('leanFetch', () => {
     expect(seen?.body).toBe('{"a":1}');
   });
 
-  it('hands an event stream over as the Node stream it is, as it arrives', async () => {
+  it('hands an event stream over once, as the Node stream it is, as it arrives', async () => {
     const response = await fetch(`${base}/events`, { method: 'POST', body: new Uint8Array([1]) });
     expect(response.body).toBeNull();
-    const stream = eventStreamOf(response);
+    const stream = takeEventStream(response);
     if (!stream) throw new Error('no event stream');
+    // Handed over once: the response no longer holds it.
+    expect(takeEventStream(response)).toBeUndefined();
     // The first event arrives while the server still holds the stream open.
     const chunks = stream[Symbol.asyncIterator]();
     expect(String((await chunks.next()).value)).toBe('data: {"n":1}\n\n');
@@ -118,7 +120,7 @@ describe('leanFetch', () => {
     const response = await fetch(`${base}/events-refused`, { method: 'POST' });
     expect(response.status).toBe(429);
     expect(response.headers.get('retry-after')).toBe('2');
-    expect(eventStreamOf(response)).toBeUndefined();
+    expect(takeEventStream(response)).toBeUndefined();
     expect(await response.text()).toBe('{"error":{"message":"slow down"}}');
   });
 
