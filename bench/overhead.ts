@@ -9,12 +9,11 @@
  * Prints a table and a budget check and writes the same as JSON to bench/results/. Loopback
  * only, bounded (about four minutes at BENCH_SCALE=1).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startMockUpstream } from '../test/support/mock-openai/mock-upstream.ts';
-import type { ScriptedTurn } from '../test/support/mock-openai/script.ts';
 import { sharedFixturesDir } from '../test/support/shared-fixtures.ts';
+import { benchRequest, benchTurn, claudeCodeTurn, history, system, tools } from './bench-turns.ts';
 import {
   BENCH_PROXY_KEY,
   BENCH_UPSTREAM_KEY,
@@ -54,81 +53,18 @@ const concurrencies = [1, 16, 64] as const;
 const perRound = (concurrency: number): number =>
   Math.max(20, Math.round(scale * (concurrency === 1 ? 400 : 80 * Math.sqrt(concurrency))));
 
-const words =
-  'the quick brown fox jumps over a lazy dog while parley translates every delta '.repeat(12);
-const turns: Record<string, ScriptedTurn> = {
-  // 800 characters in 4-character deltas: 200 text deltas.
-  text: {
-    output: [{ type: 'text', text: words.slice(0, 800) }],
-    deltaSize: 4,
-    usage: { input: 900, output: 200 },
-  },
-  tools: {
-    output: [
-      { type: 'text', text: 'Reading both files.' },
-      {
-        type: 'tool_call',
-        name: 'Read',
-        arguments: JSON.stringify({ file_path: '/home/user/project/src/index.ts', limit: 400 }),
-      },
-      {
-        type: 'tool_call',
-        name: 'Read',
-        arguments: JSON.stringify({ file_path: '/home/user/project/src/server.ts', limit: 400 }),
-      },
-    ],
-    deltaSize: 8,
-    usage: { input: 900, output: 60 },
-  },
-};
-
 const mock = await startMockUpstream();
-mock.setDefaultTurn((body) => {
-  const model = String(body['model']);
-  const shape = model.replace(/^bench-|-paced$/g, '');
-  const turn = turns[shape] ?? turns['text'];
-  return model.endsWith('-paced') ? { ...turn, delayMs: 5 } : (turn as ScriptedTurn);
-});
+mock.setDefaultTurn(benchTurn);
 const pinned = canPin() && pinSelf(0);
 
-const tools = [
-  {
-    name: 'Read',
-    description: 'Reads a file from the local filesystem.',
-    input_schema: schema({ file_path: 'string', limit: 'number' }),
-  },
-  {
-    name: 'Bash',
-    description: 'Runs a shell command.',
-    input_schema: schema({ command: 'string' }),
-  },
-  {
-    name: 'Edit',
-    description: 'Replaces a string in a file.',
-    input_schema: schema({ file_path: 'string', old_string: 'string', new_string: 'string' }),
-  },
-];
-const system = "You are a coding agent working in the user's repository. ".repeat(16);
-const history = [
-  { role: 'user', content: 'Look at the project and tell me what the server does.' },
-  { role: 'assistant', content: 'I will read the entry point first.' },
-  { role: 'user', content: 'Go ahead, and keep it short.' },
-];
-
-/**
- * A real Claude Code turn (89 KB: the whole history, 18 tools), when ../shared/fixtures is beside
- * the repo: what Parley reads, checks, translates and serialises again on every real request.
- */
-const claudeCodeTurn = ((): Record<string, unknown> | undefined => {
-  const file = join(sharedFixturesDir, 'claude-code', 'tool-result-turn.json');
-  if (existsSync(file))
-    return (JSON.parse(readFileSync(file, 'utf8')) as { body: Record<string, unknown> }).body;
-  process.stdout.write(`No Claude Code turn measured: ${file} is absent.\n`);
-  return undefined;
-})();
+const ccTurn = claudeCodeTurn();
+if (!ccTurn)
+  process.stdout.write(
+    `No Claude Code turn measured: ${sharedFixturesDir}/claude-code/tool-result-turn.json is absent.\n`,
+  );
 
 function parleyTarget(parley: ParleyProcess, model: string, turn?: object): StreamTarget {
-  const body = turn ?? { max_tokens: 4096, system, messages: history, tools };
+  const body = turn ?? benchRequest;
   return {
     url: `${parley.url}/v1/messages`,
     headers: { 'x-api-key': BENCH_PROXY_KEY, 'anthropic-version': '2023-06-01' },
@@ -268,8 +204,7 @@ for (const api of ['responses', 'chat'] as const) {
   for (const shape of ['text', 'tools'] as const)
     for (const concurrency of concurrencies)
       await measure(shape, concurrency, `bench-${shape}`, perRound(concurrency));
-  if (claudeCodeTurn)
-    await measure(CLAUDE_CODE_SHAPE, 1, 'bench-text', perRound(1) / 4, claudeCodeTurn);
+  if (ccTurn) await measure(CLAUDE_CODE_SHAPE, 1, 'bench-text', perRound(1) / 4, ccTurn);
 
   // A realistic pace: 5 ms between upstream events, 64 streams at a time; first with all 64
   // clients starting in the same millisecond (a burst of subagents), then out of step.
@@ -495,7 +430,7 @@ for (const [name, rss] of Object.entries(peakRss).filter(([name]) => name.includ
     ok: rss.after <= rss.idle + 50,
   });
 }
-if (claudeCodeTurn) {
+if (ccTurn) {
   out.write('\nNot in the budget: CPU per request with a real Claude Code turn (89 KB), c=1\n');
   for (const api of ['responses', 'chat'] as const) {
     const cpuOf = (side: Side): string =>
@@ -523,15 +458,4 @@ out.write(`\nJSON: ${file}\n`);
 
 function ms(value: number): string {
   return Number.isFinite(value) ? value.toFixed(2) : '-';
-}
-
-function schema(properties: Record<string, 'string' | 'number'>): object {
-  return {
-    type: 'object',
-    properties: Object.fromEntries(
-      Object.entries(properties).map(([name, type]) => [name, { type }]),
-    ),
-    required: Object.keys(properties),
-    additionalProperties: false,
-  };
 }

@@ -21,6 +21,8 @@ export interface ParleyProcess {
   readonly pid: number;
   /** The V8 inspector's WebSocket URL, when started with `inspect` (for heapAfterGc). */
   readonly inspectorUrl: string | undefined;
+  /** What it has printed on stdout so far (V8's `--trace-gc` lines, with `nodeArgs`). */
+  readonly output: () => string;
   stop(): Promise<void>;
 }
 
@@ -90,12 +92,12 @@ async function startServerProcess(args: readonly string[], cpu?: number): Promis
     for (const line of chunk.split('\n')) {
       const match = /^Debugger listening on (ws:\S+)/.exec(line);
       if (match) inspectorUrl = match[1];
-      else if (line !== '' && !/^(For help, see|Debugger )/.test(line))
+      else if (line !== '' && !/^(For help, see|Debugger |Waiting for the debugger)/.test(line))
         process.stderr.write(`${line}\n`);
     }
   });
+  let out = '';
   const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       out += chunk;
       const match = /listening on (\S+)/.exec(out);
@@ -112,6 +114,7 @@ async function startServerProcess(args: readonly string[], cpu?: number): Promis
     get inspectorUrl() {
       return inspectorUrl;
     },
+    output: () => out,
     stop: async () => {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
@@ -189,34 +192,49 @@ export function rssSampler(pid: number): { stop(): number } {
   };
 }
 
-/**
- * The V8 heap in use after a full garbage collection, in MB, asked of the process over its
- * inspector: unlike RSS (V8 keeps freed pages mapped), it says whether memory was really released.
- */
-export async function heapAfterGc(inspectorUrl: string): Promise<number> {
+/** A session with a process's V8 inspector: one request, one answer. */
+export interface InspectorSession {
+  call(method: string, params?: object): Promise<Record<string, unknown>>;
+  close(): void;
+}
+
+export async function openInspector(inspectorUrl: string): Promise<InspectorSession> {
   const socket = new WebSocket(inspectorUrl);
   await new Promise((resolve, reject) => {
     socket.addEventListener('open', resolve, { once: true });
     socket.addEventListener('error', reject, { once: true });
   });
   let nextId = 1;
-  const call = (method: string): Promise<Record<string, unknown>> =>
-    new Promise((resolve) => {
-      const id = nextId++;
-      const onMessage = (message: MessageEvent): void => {
-        const reply = JSON.parse(String(message.data)) as {
-          id?: number;
-          result?: Record<string, unknown>;
+  return {
+    call: (method, params = {}) =>
+      new Promise((resolve) => {
+        const id = nextId++;
+        const onMessage = (message: MessageEvent): void => {
+          const reply = JSON.parse(String(message.data)) as {
+            id?: number;
+            result?: Record<string, unknown>;
+          };
+          if (reply.id !== id) return;
+          socket.removeEventListener('message', onMessage);
+          resolve(reply.result ?? {});
         };
-        if (reply.id !== id) return;
-        socket.removeEventListener('message', onMessage);
-        resolve(reply.result ?? {});
-      };
-      socket.addEventListener('message', onMessage);
-      socket.send(JSON.stringify({ id, method }));
-    });
-  await call('HeapProfiler.collectGarbage');
-  const usage = await call('Runtime.getHeapUsage');
-  socket.close();
+        socket.addEventListener('message', onMessage);
+        socket.send(JSON.stringify({ id, method, params }));
+      }),
+    close: () => {
+      socket.close();
+    },
+  };
+}
+
+/**
+ * The V8 heap in use after a full garbage collection, in MB, asked of the process over its
+ * inspector: unlike RSS (V8 keeps freed pages mapped), it says whether memory was really released.
+ */
+export async function heapAfterGc(inspectorUrl: string): Promise<number> {
+  const inspector = await openInspector(inspectorUrl);
+  await inspector.call('HeapProfiler.collectGarbage');
+  const usage = await inspector.call('Runtime.getHeapUsage');
+  inspector.close();
   return Number(usage['usedSize']) / 1024 / 1024;
 }
