@@ -3,7 +3,7 @@
  * translate the request, call the API (streaming or not) through the `openai` SDK, and
  * translate what comes back.
  */
-import type OpenAI from 'openai';
+import { AzureOpenAI, type OpenAI } from 'openai';
 import type { ChatDialect } from '../config/providers.ts';
 import type { UpstreamApi } from '../config/settings-schema.ts';
 import type { AnthropicErrorType } from '../protocol/anthropic-errors.ts';
@@ -82,23 +82,14 @@ export function upstreamAdapter(
 }
 
 function responsesAdapter(client: OpenAI): UpstreamAdapter {
-  type Body = Parameters<typeof client.responses.create>[0];
+  const send = sender(client, '/responses');
   return {
     api: 'responses',
     path: '/responses',
     translate: (request, target) => toResponsesRequest(request, target),
-    createOnce: (body, signal, onSend) =>
-      client.responses.create(
-        { ...(body as Body), stream: false },
-        { signal, fetchOptions: sentTo(onSend) },
-      ),
+    createOnce: (body, signal, onSend) => send({ ...body, stream: false }, signal, onSend),
     createStream: (body, signal, onSend) =>
-      openStream(signal, (linked) =>
-        client.responses.create(
-          { ...(body as Body), stream: true },
-          { signal: linked, fetchOptions: sentTo(onSend) },
-        ),
-      ),
+      openStream(signal, (linked) => send({ ...body, stream: true }, linked, onSend)),
     toMessage: toAnthropicMessage,
     usageMissing: (response) => usageOf(response) == null,
     streamTranslator: (answer) => new ResponsesStreamTranslator(answer),
@@ -106,28 +97,50 @@ function responsesAdapter(client: OpenAI): UpstreamAdapter {
 }
 
 function chatAdapter(client: OpenAI, dialect: ChatDialect): UpstreamAdapter {
-  type Body = Parameters<typeof client.chat.completions.create>[0];
+  const send = sender(client, '/chat/completions');
   return {
     api: 'chat',
     path: '/chat/completions',
     translate: (request, target) => toChatRequest(request, { ...target, dialect }),
-    createOnce: (body, signal, onSend) =>
-      client.chat.completions.create(
-        { ...(body as Body), stream: false },
-        { signal, fetchOptions: sentTo(onSend) },
-      ),
+    createOnce: (body, signal, onSend) => send({ ...body, stream: false }, signal, onSend),
     // Without include_usage most servers send no usage at all.
     createStream: (body, signal, onSend) =>
       openStream(signal, (linked) =>
-        client.chat.completions.create(
-          { ...(body as Body), stream: true, stream_options: { include_usage: true } },
-          { signal: linked, fetchOptions: sentTo(onSend) },
-        ),
+        send({ ...body, stream: true, stream_options: { include_usage: true } }, linked, onSend),
       ),
     toMessage: toAnthropicMessageFromChat,
     usageMissing: (response) => usageOf(response) == null,
     streamTranslator: (answer) => new ChatStreamTranslator(answer),
   };
+}
+
+/**
+ * Posts a translated body through the SDK (auth, retries, timeouts, typed errors), serialised
+ * here to the bytes that go upstream. The SDK sends bytes as they are (again on a retry), and
+ * keeps its request options reachable after the call in ways V8's young-generation collections
+ * cannot see through (lean-fetch.ts): as bytes, the body is one buffer outside the JavaScript
+ * heap instead of its object graph and a string (for a real Claude Code turn, some 400 KB
+ * promoted to the old generation per request). Azure's client routes by the body's `model`,
+ * which it reads from an object: it gets the object.
+ */
+function sender(client: OpenAI, path: string) {
+  const asBody = client instanceof AzureOpenAI ? (body: object) => body : jsonBytes;
+  return <Rsp>(
+    body: Readonly<Record<string, unknown>> & { readonly stream: boolean },
+    signal: AbortSignal,
+    onSend?: BodySentListener,
+  ) =>
+    client.post<Rsp>(path, {
+      body: asBody(body),
+      headers: { 'content-type': 'application/json' },
+      stream: body.stream,
+      signal,
+      fetchOptions: sentTo(onSend),
+    });
+}
+
+function jsonBytes(body: object): Uint8Array {
+  return Buffer.from(JSON.stringify(body), 'utf8');
 }
 
 /**
