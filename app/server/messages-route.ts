@@ -177,18 +177,7 @@ function prepare(
     signal: controller.signal,
     recorder,
     onSend: recorder.enabled
-      ? (sent) => {
-          recorder.emit(
-            {
-              type: 'upstream.requested',
-              api: upstream.adapter.api,
-              url: `${displayBaseUrl(upstream.baseUrl)}${upstream.adapter.path}`,
-              body: asJson(translated.body),
-              notes: translated.notes,
-            },
-            sent,
-          );
-        }
+      ? recordUpstreamRequest(recorder, upstream, translated.notes)
       : undefined,
     answer: {
       messageId: randomId('msg_'),
@@ -199,6 +188,26 @@ function prepare(
       inputTokenEstimate: promptTokens,
       newToolUseId: () => randomId('toolu_'),
     },
+  };
+}
+
+/**
+ * Records each upstream request as sent, from its bytes (the bus parses them back when asked).
+ * Built here, apart from the route's other closures: the SDK keeps its request options, this
+ * listener among them, reachable past the call, and V8 gives all closures of one scope one
+ * context, so one made in `prepare` kept the request and its response alive too.
+ */
+function recordUpstreamRequest(
+  recorder: ExchangeRecorder,
+  upstream: Upstream,
+  notes: readonly string[],
+): (sent: Uint8Array) => void {
+  const url = `${displayBaseUrl(upstream.baseUrl)}${upstream.adapter.path}`;
+  return (sent) => {
+    recorder.emit(
+      { type: 'upstream.requested', api: upstream.adapter.api, url, body: null, notes },
+      sent,
+    );
   };
 }
 

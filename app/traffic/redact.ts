@@ -109,7 +109,8 @@ export function valueRedactor(
  * Returns a test of whether a body holds a secret, read both as its parsed value (where a secret
  * escaped in the JSON text shows) and as its bytes (where a duplicate key's first value shows,
  * which parsing drops). It walks without allocating: it runs on every recorded request, and a
- * clean body is then kept as its bytes.
+ * clean body is then kept as its bytes. A null value stands for the bytes parsed, done only if
+ * the walk is needed.
  *
  * The walk is skipped when the bytes alone decide: a secret that JSON writes as it is (no
  * quote, backslash or control character in it) can differ between a string's value and its
@@ -142,8 +143,16 @@ export function bodySecretFinder(
     const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (encoded.some((secret) => view.includes(secret))) return true;
     const escapesHide = !writtenAsIs || view.includes('\\u') || view.includes('\\/');
-    return escapesHide && inValue(value);
+    return escapesHide && inValue(value ?? parsedOrNull(view));
   };
+}
+
+function parsedOrNull(bytes: Buffer): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8')) as unknown;
+  } catch {
+    return null;
+  }
 }
 
 function decodeURIComponentSafe(text: string): string {

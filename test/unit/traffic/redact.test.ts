@@ -87,6 +87,13 @@ describe('bodySecretFinder', () => {
     expect(check(`{"a":"${secret}","a":"x"}`)).toBe(true);
   });
 
+  it('reads the bytes themselves when given no value', () => {
+    const escaped = Buffer.from('{"text":"\\u0073k-upstream/0123456789"}', 'utf8');
+    expect(find(null, escaped)).toBe(true);
+    expect(find(null, Buffer.from('{"text":"\\u0073k-upstream 0123456789"}', 'utf8'))).toBe(false);
+    expect(find(null, Buffer.from('not json \\u0073', 'utf8'))).toBe(false);
+  });
+
   it('finds nothing where nothing is, escapes or not', () => {
     expect(check(JSON.stringify({ text: 'line\nbreak "quoted" C:\\users', n: [1, null] }))).toBe(
       false,
