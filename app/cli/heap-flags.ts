@@ -23,6 +23,19 @@ export const HEAP_FLAGS: readonly string[] = [
   '--expose-gc',
 ];
 
+/**
+ * glibc gives each thread that allocates its own arena, and keeps what was freed there: V8's
+ * four helper threads (compilers, concurrent marking) held 20–25 MB at 64 concurrent streams.
+ * Two arenas shared by all threads: peak RSS 167 → 152 MB side by side, CPU the same. Other C
+ * libraries ignore the variable.
+ */
+export const MEMORY_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
+
+/** The variables of MEMORY_ENV the environment does not set already. */
+export function missingMemoryEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(MEMORY_ENV).filter(([name]) => env[name] === undefined));
+}
+
 /** The heap flags not already given, by name, in node's arguments or NODE_OPTIONS. */
 export function missingHeapFlags(
   execArgv: readonly string[],
@@ -37,13 +50,18 @@ function flagName(arg: string): string {
   return (arg.split('=')[0] ?? '').replaceAll('_', '-');
 }
 
-/** Replaces this process with itself plus the missing heap flags; returns if there is nothing to add. */
+/**
+ * Replaces this process with itself plus the missing heap flags and memory variables; returns if
+ * there is nothing to add.
+ */
 export function reexecWithHeapFlags(): void {
   const missing = missingHeapFlags(process.execArgv, process.env['NODE_OPTIONS']);
-  if (missing.length === 0 || typeof process.execve !== 'function') return;
+  const env = missingMemoryEnv(process.env);
+  if (missing.length === 0 && Object.keys(env).length === 0) return;
+  if (typeof process.execve !== 'function') return;
   const args = [...missing, ...process.execArgv, ...process.argv.slice(1)];
   try {
-    process.execve(process.execPath, [process.execPath, ...args], process.env);
+    process.execve(process.execPath, [process.execPath, ...args], { ...process.env, ...env });
   } catch {
     // Not permitted here (a sandbox): run on with V8's defaults.
   }

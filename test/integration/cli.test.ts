@@ -130,11 +130,14 @@ describe('parley serve', () => {
 
   // Linux shows a process's arguments in /proc; the re-exec keeps the pid the parent spawned.
   it.runIf(existsSync('/proc/self/cmdline'))(
-    're-executes itself with its heap flags and gc, in place, keeping a size the user chose',
+    're-executes itself with its heap flags, gc and two malloc arenas, in place, keeping what the user chose',
     async () => {
       const argsOf = (run: CliRun): string[] =>
         readFileSync(`/proc/${String(run.child.pid)}/cmdline`, 'utf8').split('\0');
+      const envOf = (run: CliRun): string[] =>
+        readFileSync(`/proc/${String(run.child.pid)}/environ`, 'utf8').split('\0');
       const tuned = await serve([]);
+      expect(envOf(tuned.run)).toContain('MALLOC_ARENA_MAX=2');
       expect(argsOf(tuned.run).slice(1, 5)).toEqual([
         '--max-semi-space-size=4',
         '--heap-growing-percent=100',
@@ -142,7 +145,11 @@ describe('parley serve', () => {
         cliPath,
       ]);
       expect((await rawRequest(`${tuned.url}/health`)).status).toBe(200);
-      const chosen = await serve([], { NODE_OPTIONS: '--max_semi_space_size=16' });
+      const chosen = await serve([], {
+        NODE_OPTIONS: '--max_semi_space_size=16',
+        MALLOC_ARENA_MAX: '4',
+      });
+      expect(envOf(chosen.run)).toContain('MALLOC_ARENA_MAX=4');
       expect(argsOf(chosen.run).slice(1, 4)).toEqual([
         '--heap-growing-percent=100',
         '--expose-gc',

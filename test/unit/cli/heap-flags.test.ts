@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HEAP_FLAGS, missingHeapFlags } from '../../../app/cli/heap-flags.ts';
+import { HEAP_FLAGS, missingHeapFlags, missingMemoryEnv } from '../../../app/cli/heap-flags.ts';
 
 describe('missingHeapFlags', () => {
   it('adds the semi-space size, the heap growth and gc when nobody set them', () => {
@@ -27,5 +27,12 @@ describe('missingHeapFlags', () => {
     ).toEqual([]);
     // After the re-exec the flags are in node's own arguments: no second re-exec.
     expect(missingHeapFlags([...HEAP_FLAGS, '--no-warnings'], '')).toEqual([]);
+  });
+});
+
+describe('missingMemoryEnv', () => {
+  it("sets glibc's arena count unless the environment already does", () => {
+    expect(missingMemoryEnv({ PATH: '/bin' })).toEqual({ MALLOC_ARENA_MAX: '2' });
+    expect(missingMemoryEnv({ MALLOC_ARENA_MAX: '8' })).toEqual({});
   });
 });
