@@ -46,6 +46,25 @@ export function textRedactor(secrets: readonly (string | undefined)[]): (text: s
   return (text) => (holdsSecret(text) ? text.replace(every, REDACTED) : text);
 }
 
+/** How stored stream texts are redacted as they are read back. */
+export interface TextRedaction {
+  /** The text with every secret replaced. */
+  readonly redact: (text: string) => string;
+  /** Whether UTF-8 bytes hold a secret: one search over many texts before any is redacted. */
+  readonly inBytes: (bytes: Uint8Array) => boolean;
+}
+
+export function textRedaction(secrets: readonly (string | undefined)[]): TextRedaction {
+  const encoded = knownSecrets(secrets).map((secret) => Buffer.from(secret, 'utf8'));
+  return {
+    redact: textRedactor(secrets),
+    inBytes: (bytes) => {
+      const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      return encoded.some((secret) => view.includes(secret));
+    },
+  };
+}
+
 /** Short values would match by accident and protect nothing; keys are long. */
 function knownSecrets(secrets: readonly (string | undefined)[]): string[] {
   return secrets.filter((secret): secret is string => secret !== undefined && secret.length >= 8);
@@ -103,56 +122,6 @@ export function valueRedactor(
       : Object.fromEntries(entries.map(([key, item]) => [scrub(key), walk(item)]));
   };
   return <T extends JsonValue>(value: T) => walk(value) as T;
-}
-
-/**
- * Returns a test of whether a body holds a secret, read both as its parsed value (where a secret
- * escaped in the JSON text shows) and as its bytes (where a duplicate key's first value shows,
- * which parsing drops). It walks without allocating: it runs on every recorded request, and a
- * clean body is then kept as its bytes. A null value stands for the bytes parsed, done only if
- * the walk is needed.
- *
- * The walk is skipped when the bytes alone decide: a secret that JSON writes as it is (no
- * quote, backslash or control character in it) can differ between a string's value and its
- * JSON text only through a `\u` or `\/` escape, so bytes with neither hold every secret the
- * value does. Bodies from JSON.stringify rarely have either.
- */
-export function bodySecretFinder(
-  secrets: readonly (string | undefined)[],
-): (value: unknown, bytes: Uint8Array) => boolean {
-  const known = knownSecrets(secrets);
-  if (known.length === 0) return () => false;
-  const holdsSecret = secretTest(known);
-  const encoded = known.map((secret) => Buffer.from(secret, 'utf8'));
-  // eslint-disable-next-line no-control-regex -- control characters are what JSON must escape
-  const writtenAsIs = known.every((secret) => !/["\\\u0000-\u001f]/.test(secret));
-  const inValue = (value: unknown): boolean => {
-    if (typeof value === 'string') return holdsSecret(value);
-    if (typeof value !== 'object' || value === null) return false;
-    if (Array.isArray(value)) {
-      for (const item of value as readonly unknown[]) if (inValue(item)) return true;
-      return false;
-    }
-    const record = value as Readonly<Record<string, unknown>>;
-    for (const key in record) {
-      if (holdsSecret(key) || inValue(record[key])) return true;
-    }
-    return false;
-  };
-  return (value, bytes) => {
-    const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (encoded.some((secret) => view.includes(secret))) return true;
-    const escapesHide = !writtenAsIs || view.includes('\\u') || view.includes('\\/');
-    return escapesHide && inValue(value ?? parsedOrNull(view));
-  };
-}
-
-function parsedOrNull(bytes: Buffer): unknown {
-  try {
-    return JSON.parse(bytes.toString('utf8')) as unknown;
-  } catch {
-    return null;
-  }
 }
 
 function decodeURIComponentSafe(text: string): string {

@@ -2,9 +2,10 @@
  * The traffic bus: the engine publishes, subscribers (the IPC bridge, the inspector feed) listen,
  * and a bounded store keeps the last exchanges for a window that opens late. Redaction runs here,
  * before any subscriber sees an event and before anything leaves the store, so no transport can
- * leak a secret. (A running exchange's stream texts wait in the store unredacted, and are
- * redacted together when it ends: packed-stream.ts.) A subscriber that throws is dropped; it can
- * never break the proxied request.
+ * leak a secret. What the store keeps of the wire (bodies, stream texts) it keeps as sent, and
+ * redacts as it is read back: recording is on the path of every request, reading the store only
+ * on a window opening. A subscriber that throws is dropped; it can never break the proxied
+ * request.
  */
 import {
   isStreamEvent,
@@ -14,7 +15,7 @@ import {
   type ArenaSlice,
   type StreamEvent,
 } from './packed-stream.ts';
-import { bodySecretFinder, redactHeaders, textRedactor, valueRedactor } from './redact.ts';
+import { redactHeaders, textRedaction, valueRedactor, type TextRedaction } from './redact.ts';
 import type {
   ExchangeStarted,
   JsonValue,
@@ -90,8 +91,7 @@ export class TrafficBus {
   readonly #arena = new TextArena();
   #last: { readonly id: string; readonly exchange: StoredExchange } | undefined;
   readonly #redactValue: <T extends JsonValue>(value: T) => T;
-  readonly #redactText: (text: string) => string;
-  readonly #bodyHasSecret: (value: unknown, bytes: Uint8Array) => boolean;
+  readonly #textRedaction: TextRedaction;
   #dropped = 0;
 
   constructor(options: TrafficBusOptions) {
@@ -99,8 +99,7 @@ export class TrafficBus {
     this.#maxEvents = options.maxEventsPerExchange ?? 2_000;
     this.#maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
     this.#redactValue = valueRedactor(options.secrets);
-    this.#redactText = textRedactor(options.secrets);
-    this.#bodyHasSecret = bodySecretFinder(options.secrets);
+    this.#textRedaction = textRedaction(options.secrets);
   }
 
   /** Events not kept in the store because their exchange was over its bound. */
@@ -136,16 +135,11 @@ export class TrafficBus {
     this.#deliver(safe);
   }
 
+  /** A body is kept as its bytes, and redacted whenever it is read back (#withBodies). */
   #publishBody(event: BodyEvent, wire: Uint8Array): void {
-    const clean = !this.#bodyHasSecret(bodyOf(event), wire);
-    const listening = this.#listeners.size > 0;
-    if (clean) this.#keepPacked(event, wire);
-    if (!clean || listening) {
-      // Not clean: what the check found the secret in is what gets redacted, if the bytes fail.
-      const safe = this.#redact(withBody(event, parsedOr(wire, bodyOf(event))));
-      if (!clean) this.#keep(safe, wire.length);
-      if (listening) this.#deliver(safe);
-    }
+    this.#keepPacked(event, wire);
+    if (this.#listeners.size > 0)
+      this.#deliver(this.#redact(withBody(event, parsedOr(wire, bodyOf(event)))));
   }
 
   /**
@@ -167,7 +161,7 @@ export class TrafficBus {
       this.#dropped += 1;
     else this.#count(exchange, json.length + EVENT_OVERHEAD_BYTES);
     if (this.#listeners.size === 0) return;
-    const stamp = { json: this.#redactText(json), exchangeId, seq, at, t };
+    const stamp = { json: this.#textRedaction.redact(json), exchangeId, seq, at, t };
     this.#deliver(
       type === 'client.event-sent'
         ? { type, event: name, ...stamp }
@@ -193,7 +187,7 @@ export class TrafficBus {
   /** The stored events of the kept exchanges, oldest exchange first. */
   recent(): TrafficEvent[] {
     return [...this.#store].flatMap(([id, exchange]) => {
-      const events = exchange.bodies.length === 0 ? exchange.events : withBodies(exchange);
+      const events = exchange.bodies.length === 0 ? exchange.events : this.#withBodies(exchange);
       return exchange.stream.size === 0 ? events : mergeBySeq(events, exchange.stream.events(id));
     });
   }
@@ -203,8 +197,8 @@ export class TrafficBus {
     return this.#bytes;
   }
 
-  /** Keeps an event other than a stream event; `jsonBytes`: its body's size, when known. */
-  #keep(event: TrafficEvent, jsonBytes?: number): void {
+  /** Keeps an event other than a stream event. */
+  #keep(event: TrafficEvent): void {
     const exchange = this.#exchange(event.exchangeId);
     const isFinal = event.type === 'exchange.finished' || event.type === 'exchange.failed';
     if (this.#full(exchange, isFinal)) {
@@ -213,13 +207,10 @@ export class TrafficBus {
     }
     exchange.events.push(event);
     if (isFinal) exchange.stream.seal();
-    this.#count(
-      exchange,
-      jsonBytes === undefined ? sizeOf(event) : jsonBytes * HEAP_PER_JSON_BYTE + SMALL_EVENT_BYTES,
-    );
+    this.#count(exchange, sizeOf(event));
   }
 
-  /** Keeps a body event without secrets: its body as the bytes, the rest as an object. */
+  /** Keeps a body event: its body as the bytes, the rest as an object (redacted). */
   #keepPacked(event: BodyEvent, wire: Uint8Array): void {
     const exchange = this.#exchange(event.exchangeId);
     if (this.#full(exchange, false)) {
@@ -239,7 +230,7 @@ export class TrafficBus {
     if (!exchange) {
       exchange = {
         events: [],
-        stream: new StreamEventLog(this.#arena, this.#redactText),
+        stream: new StreamEventLog(this.#arena, this.#textRedaction),
         bodies: [],
         bytes: 0,
       };
@@ -284,6 +275,21 @@ export class TrafficBus {
     }
   }
 
+  /**
+   * An exchange's events with their packed bodies parsed back in and redacted: the parsed value
+   * shows a secret its bytes hide behind an escape, and parsing drops a duplicate key's first
+   * value, the one place the bytes alone would.
+   */
+  #withBodies(exchange: StoredExchange): TrafficEvent[] {
+    return exchange.events.map((event) => {
+      if (!isBodyEvent(event)) return event;
+      const packed = exchange.bodies.find((body) => body.seq === event.seq);
+      if (!packed) return event;
+      const { chunk, start, end } = packed.written;
+      return withBody(event, this.#redactValue(parsedOr(chunk.bytes.subarray(start, end))));
+    });
+  }
+
   #redact(event: Exclude<TrafficEvent, StreamEvent>): TrafficEvent {
     const value = this.#redactValue;
     switch (event.type) {
@@ -326,17 +332,6 @@ function bodyOf(event: BodyEvent): JsonValue {
 
 function withBody(event: BodyEvent, body: JsonValue): BodyEvent {
   return event.type === 'exchange.started' ? { ...event, request: body } : { ...event, body };
-}
-
-/** An exchange's events with their packed bodies parsed back in. */
-function withBodies(exchange: StoredExchange): TrafficEvent[] {
-  return exchange.events.map((event) => {
-    if (!isBodyEvent(event)) return event;
-    const packed = exchange.bodies.find((body) => body.seq === event.seq);
-    if (!packed) return event;
-    const { chunk, start, end } = packed.written;
-    return withBody(event, parsedOr(chunk.bytes.subarray(start, end)));
-  });
 }
 
 const utf8 = new TextDecoder();

@@ -6,9 +6,11 @@ import {
   TextArena,
   type StreamEvent,
 } from '../../../app/traffic/packed-stream.ts';
+import { REDACTED, textRedaction } from '../../../app/traffic/redact.ts';
 import { TrafficBus } from '../../../app/traffic/traffic-bus.ts';
 import type { TrafficEvent } from '../../../app/traffic/traffic-event.ts';
 
+const noSecrets = textRedaction([]);
 const at = (seq: number) => ({ exchangeId: 'x1', seq, at: 1_767_225_600_000 + seq, t: 10.5 + seq });
 const exchange: TrafficEvent[] = [
   {
@@ -51,7 +53,7 @@ const exchange: TrafficEvent[] = [
 
 describe('packed stream events', () => {
   it('give back exactly the events that were kept, before and after sealing', () => {
-    const log = new StreamEventLog(new TextArena(), (text) => text);
+    const log = new StreamEventLog(new TextArena(), noSecrets);
     const stream = exchange.filter(isStreamEvent);
     for (const event of stream) expect(log.add(event)).toBe(true);
     const others = exchange.filter((event) => !isStreamEvent(event));
@@ -67,7 +69,7 @@ describe('packed stream events', () => {
   });
 
   it('grow past their first allocation, whatever the texts are made of', () => {
-    const log = new StreamEventLog(new TextArena(), (text) => text);
+    const log = new StreamEventLog(new TextArena(), noSecrets);
     // 2,000 events of up to 1,200 UTF-8 bytes each: several times the log's first arrays.
     const events: StreamEvent[] = Array.from({ length: 2_000 }, (_, seq) => {
       const json = JSON.stringify({ n: seq, text: 'añ😀'.repeat(seq % 200) });
@@ -83,7 +85,7 @@ describe('packed stream events', () => {
 
   it('keep nothing once released, and give their arena space back', () => {
     const arena = new TextArena();
-    const log = new StreamEventLog(arena, (text) => text);
+    const log = new StreamEventLog(arena, noSecrets);
     for (const event of exchange.filter(isStreamEvent)) log.add(event);
     log.seal();
     const probe = arena.write('x');
@@ -98,25 +100,30 @@ describe('packed stream events', () => {
     expect(next.start).toBe(0);
   });
 
-  it('are redacted before and after sealing, each text keeping its own bounds', () => {
+  it('are redacted as they are read, before and after sealing, each text keeping its bounds', () => {
     const secret = 'sk-upstream-0123456789';
-    const redact = (text: string): string => text.replaceAll(secret, '[redacted]');
-    const log = new StreamEventLog(new TextArena(), redact);
+    const arena = new TextArena();
+    const log = new StreamEventLog(arena, textRedaction([secret]));
     const texts = [`{"a":"${secret}"}`, '{"b":"ünï 😀"}', `{"c":"x${secret}${secret}"}`, '{}'];
     texts.forEach((json, seq) => log.add({ type: 'upstream.event-received', json, ...at(seq) }));
     const expected = texts.map((json, seq) => ({
       type: 'upstream.event-received',
-      json: redact(json),
+      json: json.replaceAll(secret, REDACTED),
       ...at(seq),
     }));
     expect(log.events('x1')).toEqual(expected);
     log.seal();
     expect(log.events('x1')).toEqual(expected);
+    // A log without a secret is read as it was written.
+    const clean = new StreamEventLog(arena, textRedaction([secret]));
+    clean.add({ type: 'upstream.event-received', json: '{"d":"[redacted] is a word"}', ...at(0) });
+    clean.seal();
+    expect(clean.events('x1')[0]?.json).toBe('{"d":"[redacted] is a word"}');
   });
 
   it('share an arena across exchanges, into as many buffers as their texts need', () => {
     const arena = new TextArena();
-    const logs = [0, 1, 2].map(() => new StreamEventLog(arena, (text) => text));
+    const logs = [0, 1, 2].map(() => new StreamEventLog(arena, noSecrets));
     // 3 × 200 KB: more than one arena buffer, written as each exchange ends.
     const json = (n: number): string => JSON.stringify({ n, pad: 'é'.repeat(1_000) });
     logs.forEach((log, exchange) => {

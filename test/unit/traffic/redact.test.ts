@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
-  bodySecretFinder,
   REDACTED,
   redactUrl,
+  textRedaction,
   textRedactor,
   valueRedactor,
 } from '../../../app/traffic/redact.ts';
@@ -71,40 +71,16 @@ describe('valueRedactor', () => {
   });
 });
 
-describe('bodySecretFinder', () => {
-  const secret = 'sk-upstream/0123456789';
-  const find = bodySecretFinder([secret, 'parley-proxy-key-abcdef']);
-  const check = (json: string): boolean => find(JSON.parse(json), Buffer.from(json, 'utf8'));
-
-  it('finds a secret written as it is, or hidden behind an escape JSON allows', () => {
-    expect(check(JSON.stringify({ text: `see ${secret}` }))).toBe(true);
-    expect(check(JSON.stringify({ [`k ${secret}`]: 1 }))).toBe(true);
-    // The same characters, some written as \u escapes or as \/: only the parsed value shows it.
-    expect(check('{"text":"sk-upstream\\/0123456789"}')).toBe(true);
-    expect(check('{"text":"\\u0073k-upstream/0123456789"}')).toBe(true);
-    expect(check('{"a":["x",{"b":"parley-proxy-\\u006bey-abcdef"}]}')).toBe(true);
-    // A duplicate key's first value is gone once parsed, but not from the bytes kept.
-    expect(check(`{"a":"${secret}","a":"x"}`)).toBe(true);
-  });
-
-  it('reads the bytes themselves when given no value', () => {
-    const escaped = Buffer.from('{"text":"\\u0073k-upstream/0123456789"}', 'utf8');
-    expect(find(null, escaped)).toBe(true);
-    expect(find(null, Buffer.from('{"text":"\\u0073k-upstream 0123456789"}', 'utf8'))).toBe(false);
-    expect(find(null, Buffer.from('not json \\u0073', 'utf8'))).toBe(false);
-  });
-
-  it('finds nothing where nothing is, escapes or not', () => {
-    expect(check(JSON.stringify({ text: 'line\nbreak "quoted" C:\\users', n: [1, null] }))).toBe(
-      false,
-    );
-    expect(check('{"text":"\\u0073k-upstream 0123456789"}')).toBe(false);
-  });
-
-  it('walks the value when a secret has characters JSON writes escaped', () => {
-    const quoted = 'a "quoted" secret';
-    const findQuoted = bodySecretFinder([quoted]);
-    const json = JSON.stringify({ text: `x ${quoted} y` });
-    expect(findQuoted(JSON.parse(json), Buffer.from(json))).toBe(true);
+describe('textRedaction', () => {
+  it('tells whether bytes hold a secret, as UTF-8, wherever it is', () => {
+    const { inBytes, redact } = textRedaction(['sk-upstream-0123456789', undefined, 'short']);
+    const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+    expect(inBytes(bytes('é {"a":"sk-upstream-0123456789"}'))).toBe(true);
+    expect(inBytes(bytes('{"a":"sk-upstream-012345678"} short'))).toBe(false);
+    // A view into a larger buffer is searched within its own bounds only.
+    const whole = bytes('xx sk-upstream-0123456789');
+    expect(inBytes(whole.subarray(0, 10))).toBe(false);
+    expect(redact('a sk-upstream-0123456789 b')).toBe(`a ${REDACTED} b`);
+    expect(textRedaction([]).inBytes(whole)).toBe(false);
   });
 });
