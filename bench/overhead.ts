@@ -216,6 +216,10 @@ for (const api of ['responses', 'chat'] as const) {
     [SPREAD_SHAPE, PACED_STREAM_MS],
   ] as const) {
     for (const side of SIDES) {
+      // Each side sat idle while the others ran their paced streams (over 10 s): parley serve has
+      // run its idle collection, after which its first streams cost up to half as much again.
+      // The paced figures are of a server in use.
+      await runStreams(targetOf(side, 'bench-text'), 500, 16);
       const pid = pidOf(side);
       const cpuBefore = pid === undefined ? 0 : cpuMs(pid);
       const run = await runStreams(
