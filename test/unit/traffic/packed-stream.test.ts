@@ -9,22 +9,12 @@ import {
 import { REDACTED, textRedaction } from '../../../app/traffic/redact.ts';
 import { TrafficBus } from '../../../app/traffic/traffic-bus.ts';
 import type { TrafficEvent } from '../../../app/traffic/traffic-event.ts';
+import { exchangeStarted } from '../../support/traffic-events.ts';
 
 const noSecrets = textRedaction([]);
 const at = (seq: number) => ({ exchangeId: 'x1', seq, at: 1_767_225_600_000 + seq, t: 10.5 + seq });
 const exchange: TrafficEvent[] = [
-  {
-    type: 'exchange.started',
-    method: 'POST',
-    route: '/v1/messages',
-    clientModel: 'claude-opus-4-8',
-    upstreamModel: 'gpt-5.1',
-    routingRule: 'main',
-    stream: true,
-    headers: {},
-    request: { model: 'claude-opus-4-8' },
-    ...at(0),
-  },
+  exchangeStarted({ request: { model: 'claude-opus-4-8' }, ...at(0) }),
   { type: 'upstream.event-received', json: '{"type":"response.created"}', ...at(1) },
   { type: 'client.event-sent', event: 'message_start', json: '{"type":"message_start"}', ...at(2) },
   // Multi-line data and text beyond ASCII survive: texts are cut by offsets, not separators.
@@ -217,20 +207,9 @@ describe('packed stream events', () => {
       const stamp = (seq: number) => ({ exchangeId: id, seq, at: seq, t: seq });
       const events: TrafficEvent[] = [];
       const body = { model: 'claude-opus-4-8', n, pad: 'p'.repeat(n % 7 === 0 ? 300_000 : 500) };
-      const started: TrafficEvent = {
-        type: 'exchange.started',
-        method: 'POST',
-        route: '/v1/messages',
-        clientModel: 'claude-opus-4-8',
-        upstreamModel: 'gpt-5.1',
-        routingRule: 'main',
-        stream: true,
-        headers: {},
-        request: body,
-        ...stamp(0),
-      };
-      bus.publish(started, new TextEncoder().encode(JSON.stringify(body)));
-      events.push(started);
+      const start = exchangeStarted({ request: body, ...stamp(0) });
+      bus.publish(start, new TextEncoder().encode(JSON.stringify(body)));
+      events.push(start);
       const deltas = 200 + ((n * 37) % 250);
       for (let seq = 1; seq <= deltas; seq += 1) {
         const json = JSON.stringify({ n, seq, text: `${String(n)}é`.repeat(seq % 40) });

@@ -2,25 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { REDACTED, redactHeaders, valueRedactor } from '../../../app/traffic/redact.ts';
 import { TrafficBus } from '../../../app/traffic/traffic-bus.ts';
 import type { JsonValue, TrafficEvent } from '../../../app/traffic/traffic-event.ts';
+import { exchangeStarted } from '../../support/traffic-events.ts';
 
 const base = (exchangeId: string, seq: number) => ({ exchangeId, seq, at: 1, t: 1 });
-const started = (exchangeId: string, request: JsonValue = {}): TrafficEvent => ({
-  ...base(exchangeId, 0),
-  type: 'exchange.started',
-  method: 'POST',
-  route: '/v1/messages',
-  clientModel: 'claude-opus-4-8',
-  upstreamModel: 'gpt-5.1',
-  routingRule: 'main',
-  stream: true,
-  headers: {
-    'x-api-key': 'parley-secret-key-123',
-    authorization: 'Bearer parley-secret-key-123',
-    'x-custom-token': 'abc',
-    'user-agent': 'claude-cli',
-  },
-  request,
-});
+const started = (exchangeId: string, request: JsonValue = {}): TrafficEvent =>
+  exchangeStarted({
+    ...base(exchangeId, 0),
+    headers: {
+      'x-api-key': 'parley-secret-key-123',
+      authorization: 'Bearer parley-secret-key-123',
+      'x-custom-token': 'abc',
+      'user-agent': 'claude-cli',
+    },
+    request,
+  });
 const sent = (exchangeId: string, seq: number): TrafficEvent => ({
   ...base(exchangeId, seq),
   type: 'client.event-sent',
