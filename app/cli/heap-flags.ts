@@ -7,11 +7,17 @@
  *   (`--heap-growing-percent=100`): by default V8 lets it grow up to fourfold, so at 64
  *   concurrent streams it held about 40 MB of dead objects, and the 20–50 MB of socket buffers
  *   only they kept alive;
- * - `gc` exposed, for one collection once traffic stops (server/idle-gc.ts).
- * Measured side by side (bench/README.md), peak RSS at 64 concurrent streams fell from 215–230
- * to about 160 MB, with a real Claude Code turn from 217 to 152 MB. CPU per stream stayed within
- * the noise at concurrency 1 and 64, was 14–18% lower at a realistic 5 ms pace (fewer GCs over
- * a long stream), and about 5% higher for an 89 KB Claude Code turn (more full collections).
+ * - `gc` exposed, for one collection once traffic stops (server/idle-gc.ts);
+ * - optimising compiles on the main thread, one at a time (`--no-concurrent-recompilation`):
+ *   on helper threads several jobs held their compiler memory at once, and V8's malloced memory
+ *   peaked at 45–55 MB while a fresh process warmed up (25 MB one at a time); glibc kept those
+ *   pages. Side by side (two processes each, both APIs), peak RSS at 64 concurrent streams
+ *   161–173 → 147–151 MB; CPU per stream, and time to first delta while warming up, the same.
+ * The first three, measured side by side (bench/README.md): peak RSS at 64 concurrent streams
+ * fell from 215–230 to about 160 MB, with a real Claude Code turn from 217 to 152 MB; CPU per
+ * stream stayed within the noise at concurrency 1 and 64, was 14–18% lower at a realistic 5 ms
+ * pace (fewer GCs over a long stream), and about 5% higher for an 89 KB Claude Code turn (more
+ * full collections).
  * V8 reads flags only at startup, so `serve` re-executes itself with them: `process.execve`, the
  * same pid, nothing left running. A user who sets a flag (NODE_OPTIONS or node's own arguments)
  * keeps theirs; where execve is missing (Windows, Node before 22.15) Parley runs with V8's
@@ -21,6 +27,7 @@ export const HEAP_FLAGS: readonly string[] = [
   '--max-semi-space-size=4',
   '--heap-growing-percent=100',
   '--expose-gc',
+  '--no-concurrent-recompilation',
 ];
 
 /**
@@ -45,9 +52,12 @@ export function missingHeapFlags(
   return HEAP_FLAGS.filter((flag) => !given.includes(flagName(flag)));
 }
 
-/** `--max_semi_space_size=4` and `--max-semi-space-size 4` name the same V8 flag. */
+/**
+ * `--max_semi_space_size=4` and `--max-semi-space-size 4` name the same V8 flag, and
+ * `--concurrent-recompilation` is the flag `--no-concurrent-recompilation` turns off.
+ */
 function flagName(arg: string): string {
-  return (arg.split('=')[0] ?? '').replaceAll('_', '-');
+  return (arg.split('=')[0] ?? '').replaceAll('_', '-').replace(/^--no-/, '--');
 }
 
 /**

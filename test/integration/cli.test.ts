@@ -138,10 +138,11 @@ describe('parley serve', () => {
         readFileSync(`/proc/${String(run.child.pid)}/environ`, 'utf8').split('\0');
       const tuned = await serve([]);
       expect(envOf(tuned.run)).toContain('MALLOC_ARENA_MAX=2');
-      expect(argsOf(tuned.run).slice(1, 5)).toEqual([
+      expect(argsOf(tuned.run).slice(1, 6)).toEqual([
         '--max-semi-space-size=4',
         '--heap-growing-percent=100',
         '--expose-gc',
+        '--no-concurrent-recompilation',
         cliPath,
       ]);
       expect((await rawRequest(`${tuned.url}/health`)).status).toBe(200);
@@ -150,9 +151,10 @@ describe('parley serve', () => {
         MALLOC_ARENA_MAX: '4',
       });
       expect(envOf(chosen.run)).toContain('MALLOC_ARENA_MAX=4');
-      expect(argsOf(chosen.run).slice(1, 4)).toEqual([
+      expect(argsOf(chosen.run).slice(1, 5)).toEqual([
         '--heap-growing-percent=100',
         '--expose-gc',
+        '--no-concurrent-recompilation',
         cliPath,
       ]);
     },
