@@ -1,15 +1,15 @@
 /**
  * An exchange's stream events (`upstream.event-received`, `client.event-sent`: hundreds per
- * exchange) kept as columns instead of objects, at the least cost per event: while the exchange
- * runs, its texts are only collected; when it ends they are redacted in one pass, written as
- * UTF-8 into a TextArena buffer in one write, and let go. The store keeps up to 1,000
- * exchanges; an object or a string per event kept that long is what the garbage collector copies
- * out of the young generation and traces on every full collection, while a buffer lives outside
- * the JavaScript heap and is never traced or moved. Event objects are rebuilt only when a late
- * subscriber asks, redacted whichever state the exchange is in.
+ * exchange) kept as columns instead of objects, at the least cost per event: the texts are
+ * written as UTF-8 into a TextArena buffer, 64 at a time, their places and times into a typed
+ * array; when the exchange ends the columns are written beside the texts.
+ * The store keeps up to 1,000 exchanges; an object or a string per event kept that long is what
+ * the garbage collector copies out of the young generation and traces on every full collection,
+ * while a buffer lives outside the JavaScript heap and is never traced or moved. Texts are kept
+ * as they were sent and redacted as they are read back (reading is rare: a window opening).
+ * Event objects are rebuilt only when a late subscriber asks.
  */
 import { endianness } from 'node:os';
-import type { TextRedaction } from './redact.ts';
 import type { ClientEventSent, TrafficEvent, UpstreamEventReceived } from './traffic-event.ts';
 
 export type StreamEvent = UpstreamEventReceived | ClientEventSent;
@@ -78,6 +78,34 @@ export class TextArena {
     return this.#hold(start);
   }
 
+  /**
+   * Writes `text` as UTF-8 without a slice object (a stream's texts, many times an exchange):
+   * it is in `current`, from the start returned to `used`. The caller holds that buffer (`hold`)
+   * before anything else is written.
+   */
+  appendText(text: string): number {
+    let room = text.length * 3;
+    if (this.#used + room > this.#chunk.bytes.length) room = Buffer.byteLength(text, 'utf8');
+    const start = this.#reserve(room);
+    this.#used += this.#chunk.bytes.write(text, start, 'utf8');
+    return start;
+  }
+
+  /** The buffer being written. */
+  get current(): ArenaChunk {
+    return this.#chunk;
+  }
+
+  /** Where the next write into `current` starts. */
+  get used(): number {
+    return this.#used;
+  }
+
+  /** Keeps `chunk` from being written again until `releaseChunk`. */
+  hold(chunk: ArenaChunk): void {
+    chunk.holders += 1;
+  }
+
   /** Copies `bytes` in as they are. */
   writeBytes(bytes: Uint8Array): ArenaSlice {
     const start = this.#reserve(bytes.length);
@@ -88,7 +116,11 @@ export class TextArena {
 
   /** What was written there is no longer read: its buffer may be written again once nothing else is. */
   release(slice: ArenaSlice): void {
-    const { chunk } = slice;
+    this.releaseChunk(slice.chunk);
+  }
+
+  /** Ends one `hold` (or one write's). */
+  releaseChunk(chunk: ArenaChunk): void {
     chunk.holders -= 1;
     if (chunk.holders > 0) return;
     // The buffer being written starts over; another one is kept for later.
@@ -122,49 +154,78 @@ export class TextArena {
   }
 }
 
-/** Per event: seq, kind (see kindOf), at, t, and once sealed where its text ends. */
-const FIELDS = 5;
+/**
+ * Per event: seq, kind (see kindOf), at, t, and where its text is: START packs the index of its
+ * buffer in the log's list and its offset in it (texts of exchanges running together interleave
+ * in the arena, and a log may go on in the next buffer), END is where it ends in that buffer.
+ */
+const FIELDS = 6;
 const SEQ = 0;
 const KIND = 1;
 const AT = 2;
 const T = 3;
-const END = 4;
+const START = 4;
+const END = 5;
+/** START = buffer index × this + offset (buffers are far smaller than 4 GiB). */
+const PER_BUFFER = 2 ** 32;
 /** The columns' bytes are a Float64Array's, in the machine's byte order. */
 const readDouble =
   endianness() === 'LE'
     ? (bytes: Buffer, offset: number) => bytes.readDoubleLE(offset)
     : (bytes: Buffer, offset: number) => bytes.readDoubleBE(offset);
-/** Events the columns first have room for; they double as needed. */
-const FIRST_CAPACITY = 64;
 
 /**
- * Where a sealed exchange's stream events are: their columns (FIELDS doubles per event, as
- * bytes) and their texts, one after another as UTF-8.
+ * Column arrays let go by sealed logs, for the next ones: a 200-delta exchange fills 400
+ * events' worth, which grown from small cost four allocations (zeroed, outside the heap) and
+ * three copies per exchange. Only arrays of the usual size are kept, at most as many as
+ * exchanges usually run at once.
  */
-interface Sealed {
-  readonly columns: ArenaSlice;
-  readonly texts: ArenaSlice;
+export class ColumnPool {
+  static readonly EVENTS = 512;
+  static readonly SPARES = 64;
+  readonly #spares: Float64Array[] = [];
+
+  take(): Float64Array {
+    return this.#spares.pop() ?? new Float64Array(ColumnPool.EVENTS * FIELDS);
+  }
+
+  give(columns: Float64Array): void {
+    if (columns.length === ColumnPool.EVENTS * FIELDS && this.#spares.length < ColumnPool.SPARES)
+      this.#spares.push(columns);
+  }
 }
 
+const noColumns: Float64Array = new Float64Array(0);
+
 export class StreamEventLog {
+  /** Texts written to the arena together (some 10 KB of a stream's). */
+  static readonly TEXTS_PER_WRITE = 64;
   readonly #arena: TextArena;
-  readonly #redaction: TextRedaction;
+  readonly #columnPool: ColumnPool;
+  readonly #redact: (text: string) => string;
   #size = 0;
   /**
    * Until sealed: the columns, in a typed array (outside the JavaScript heap: a store of 1,000
    * exchanges kept them as number arrays, 11 KB of heap each for the collector to trace).
    */
-  #columns = new Float64Array(0);
-  /** Until sealed: the texts as published, not yet redacted. */
-  #texts: string[] = [];
-  #sealed: Sealed | undefined;
-  /** Once sealed and first read: whether its texts hold a secret (then each is redacted). */
-  #holdsSecret: boolean | undefined;
+  #columns = noColumns;
+  /**
+   * Texts of the last events, not yet written (#writePending): the first #pendingCount. Emptied
+   * by overwriting, not truncating: V8 gives a truncated array's storage up, so it would be
+   * allocated again for every write.
+   */
+  readonly #pending: string[] = new Array<string>(StreamEventLog.TEXTS_PER_WRITE).fill('');
+  #pendingCount = 0;
+  /** The arena buffers its texts are in, each held until the log is released. */
+  #buffers: ArenaChunk[] = [];
+  /** Once sealed: its columns, as bytes in the arena. */
+  #sealed: ArenaSlice | undefined;
   #released = false;
 
-  constructor(arena: TextArena, redaction: TextRedaction) {
+  constructor(arena: TextArena, columnPool: ColumnPool, redact: (text: string) => string) {
     this.#arena = arena;
-    this.#redaction = redaction;
+    this.#columnPool = columnPool;
+    this.#redact = redact;
   }
 
   get size(): number {
@@ -189,63 +250,94 @@ export class StreamEventLog {
   ): boolean {
     if (this.#sealed || this.#released) return false;
     let columns = this.#columns;
-    const at0 = this.#size * FIELDS;
-    if (at0 === columns.length) {
-      const grown = new Float64Array(Math.max(FIRST_CAPACITY * FIELDS, columns.length * 2));
-      grown.set(columns);
-      this.#columns = columns = grown;
-    }
-    columns[at0 + SEQ] = seq;
-    columns[at0 + KIND] = kindOf(type, name);
-    columns[at0 + AT] = at;
-    columns[at0 + T] = t;
-    this.#texts.push(json);
+    const base = this.#size * FIELDS;
+    if (base === columns.length) columns = this.#grow();
+    columns[base + SEQ] = seq;
+    columns[base + KIND] = kindOf(type, name);
+    columns[base + AT] = at;
+    columns[base + T] = t;
     this.#size += 1;
+    this.#pending[this.#pendingCount] = json;
+    this.#pendingCount += 1;
+    if (this.#pendingCount === StreamEventLog.TEXTS_PER_WRITE) this.#writePending();
     return true;
   }
 
   /**
-   * The exchange ended: its texts are written to the arena in one go, its columns beside them.
-   * Nothing more is kept. They are kept as they were sent and redacted as they are read back
-   * (#text): reading is rare, and an exchange's secret search (two keys over some 70 KB of text)
-   * was a fifth of what recording it cost.
+   * The texts not yet in the arena go in, as one write, and their places into the columns. A
+   * write per text cost more than joining them; joining an exchange's texts only as it ended
+   * kept them all alive until then, for the young generation's collections to copy.
    */
+  #writePending(): void {
+    const count = this.#pendingCount;
+    if (count === 0) return;
+    const texts = this.#pending;
+    const joined = count === texts.length ? texts.join('') : texts.slice(0, count).join('');
+    const arena = this.#arena;
+    let offset = arena.appendText(joined);
+    const buffer = arena.current;
+    let bufferIndex = this.#buffers.length - 1;
+    if (this.#buffers[bufferIndex] !== buffer) {
+      arena.hold(buffer);
+      bufferIndex = this.#buffers.push(buffer) - 1;
+    }
+    // As many bytes as units: all ASCII (nearly always), so each text's bytes are its length.
+    const ascii = arena.used - offset === joined.length;
+    const columns = this.#columns;
+    let base = (this.#size - count) * FIELDS;
+    for (let index = 0; index < count; index += 1) {
+      const text = texts[index] ?? '';
+      columns[base + START] = bufferIndex * PER_BUFFER + offset;
+      offset += ascii ? text.length : Buffer.byteLength(text, 'utf8');
+      columns[base + END] = offset;
+      base += FIELDS;
+    }
+    this.#forgetPending();
+  }
+
+  /** The written texts go: kept, they would outlive young-generation collections for nothing. */
+  #forgetPending(): void {
+    this.#pending.fill('', 0, this.#pendingCount);
+    this.#pendingCount = 0;
+  }
+
+  #grow(): Float64Array {
+    const old = this.#columns;
+    const grown = old.length === 0 ? this.#columnPool.take() : new Float64Array(old.length * 2);
+    grown.set(old);
+    this.#columnPool.give(old);
+    this.#columns = grown;
+    return grown;
+  }
+
+  /** The exchange ended: its columns are written to the arena beside its texts, and let go. */
   seal(): void {
     if (this.#sealed || this.#released) return;
-    const texts = this.#texts;
-    const joined = texts.join('');
-    const written = this.#arena.write(joined);
-    // As many bytes as units: all ASCII (nearly always), so each text's bytes are its length.
-    const ascii = written.end - written.start === joined.length;
+    this.#writePending();
     const columns = this.#columns;
-    let end = 0;
-    for (let index = 0; index < texts.length; index += 1) {
-      const text = texts[index] ?? '';
-      end += ascii ? text.length : Buffer.byteLength(text);
-      columns[index * FIELDS + END] = end;
-    }
     const bytes = new Uint8Array(columns.buffer, 0, this.#size * FIELDS * 8);
-    this.#sealed = { columns: this.#arena.writeBytes(bytes), texts: written };
-    this.#columns = new Float64Array(0);
-    this.#texts = [];
+    this.#sealed = this.#arena.writeBytes(bytes);
+    this.#columnPool.give(columns);
+    this.#columns = noColumns;
   }
 
   /** The exchange left the store: its events are no longer read, and their arena space may be reused. */
   release(): void {
     if (this.#released) return;
     this.#released = true;
-    if (this.#sealed) {
-      this.#arena.release(this.#sealed.columns);
-      this.#arena.release(this.#sealed.texts);
-    }
+    if (this.#sealed) this.#arena.release(this.#sealed);
+    for (const buffer of this.#buffers) this.#arena.releaseChunk(buffer);
+    this.#columnPool.give(this.#columns);
     this.#sealed = undefined;
     this.#size = 0;
-    this.#columns = new Float64Array(0);
-    this.#texts = [];
+    this.#columns = noColumns;
+    this.#buffers = [];
+    this.#forgetPending();
   }
 
   /** The events again, as they were published (redacted), in order. */
   events(exchangeId: string): StreamEvent[] {
+    this.#writePending();
     const events: StreamEvent[] = [];
     for (let index = 0; index < this.#size; index += 1) {
       const kind = this.#field(index, KIND);
@@ -269,18 +361,14 @@ export class StreamEventLog {
     const position = index * FIELDS + field;
     const sealed = this.#sealed;
     if (!sealed) return this.#columns[position] ?? 0;
-    const { chunk, start } = sealed.columns;
-    return readDouble(chunk.bytes, start + position * 8);
+    return readDouble(sealed.chunk.bytes, sealed.start + position * 8);
   }
 
   #text(index: number): string {
-    const sealed = this.#sealed;
-    if (!sealed) return this.#redaction.redact(this.#texts[index] ?? '');
-    const { chunk, start, end } = sealed.texts;
-    this.#holdsSecret ??= this.#redaction.inBytes(chunk.bytes.subarray(start, end));
-    const from = index === 0 ? 0 : this.#field(index - 1, END);
-    const text = chunk.bytes.toString('utf8', start + from, start + this.#field(index, END));
-    return this.#holdsSecret ? this.#redaction.redact(text) : text;
+    const start = this.#field(index, START);
+    const buffer = this.#buffers[Math.floor(start / PER_BUFFER)];
+    if (!buffer) return '';
+    return this.#redact(buffer.bytes.toString('utf8', start % PER_BUFFER, this.#field(index, END)));
   }
 }
 

@@ -46,25 +46,6 @@ export function textRedactor(secrets: readonly (string | undefined)[]): (text: s
   return (text) => (holdsSecret(text) ? text.replace(every, REDACTED) : text);
 }
 
-/** How stored stream texts are redacted as they are read back. */
-export interface TextRedaction {
-  /** The text with every secret replaced. */
-  readonly redact: (text: string) => string;
-  /** Whether UTF-8 bytes hold a secret: one search over many texts before any is redacted. */
-  readonly inBytes: (bytes: Uint8Array) => boolean;
-}
-
-export function textRedaction(secrets: readonly (string | undefined)[]): TextRedaction {
-  const encoded = knownSecrets(secrets).map((secret) => Buffer.from(secret, 'utf8'));
-  return {
-    redact: textRedactor(secrets),
-    inBytes: (bytes) => {
-      const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      return encoded.some((secret) => view.includes(secret));
-    },
-  };
-}
-
 /** Short values would match by accident and protect nothing; keys are long. */
 function knownSecrets(secrets: readonly (string | undefined)[]): string[] {
   return secrets.filter((secret): secret is string => secret !== undefined && secret.length >= 8);

@@ -8,6 +8,7 @@
  * request.
  */
 import {
+  ColumnPool,
   isStreamEvent,
   mergeBySeq,
   StreamEventLog,
@@ -15,7 +16,7 @@ import {
   type ArenaSlice,
   type StreamEvent,
 } from './packed-stream.ts';
-import { redactHeaders, textRedaction, valueRedactor, type TextRedaction } from './redact.ts';
+import { redactHeaders, textRedactor, valueRedactor } from './redact.ts';
 import type {
   ExchangeStarted,
   JsonValue,
@@ -89,9 +90,10 @@ export class TrafficBus {
   #bytes = 0;
   /** Where the stream texts of all exchanges are kept. */
   readonly #arena = new TextArena();
+  readonly #columnPool = new ColumnPool();
   #last: { readonly id: string; readonly exchange: StoredExchange } | undefined;
   readonly #redactValue: <T extends JsonValue>(value: T) => T;
-  readonly #textRedaction: TextRedaction;
+  readonly #redactText: (text: string) => string;
   #dropped = 0;
 
   constructor(options: TrafficBusOptions) {
@@ -99,7 +101,7 @@ export class TrafficBus {
     this.#maxEvents = options.maxEventsPerExchange ?? 2_000;
     this.#maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
     this.#redactValue = valueRedactor(options.secrets);
-    this.#textRedaction = textRedaction(options.secrets);
+    this.#redactText = textRedactor(options.secrets);
   }
 
   /** Events not kept in the store because their exchange was over its bound. */
@@ -156,12 +158,12 @@ export class TrafficBus {
     t: number,
   ): void {
     const exchange = this.#exchange(exchangeId);
-    // Kept as it is: the log redacts its texts together when the exchange ends.
+    // Kept as it was sent: the log redacts its texts as they are read back.
     if (this.#full(exchange, false) || !exchange.stream.append(type, name, json, seq, at, t))
       this.#dropped += 1;
     else this.#count(exchange, json.length + EVENT_OVERHEAD_BYTES);
     if (this.#listeners.size === 0) return;
-    const stamp = { json: this.#textRedaction.redact(json), exchangeId, seq, at, t };
+    const stamp = { json: this.#redactText(json), exchangeId, seq, at, t };
     this.#deliver(
       type === 'client.event-sent'
         ? { type, event: name, ...stamp }
@@ -230,7 +232,7 @@ export class TrafficBus {
     if (!exchange) {
       exchange = {
         events: [],
-        stream: new StreamEventLog(this.#arena, this.#textRedaction),
+        stream: new StreamEventLog(this.#arena, this.#columnPool, this.#redactText),
         bodies: [],
         bytes: 0,
       };

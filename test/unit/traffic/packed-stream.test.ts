@@ -1,17 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ColumnPool,
   isStreamEvent,
   mergeBySeq,
   StreamEventLog,
   TextArena,
   type StreamEvent,
 } from '../../../app/traffic/packed-stream.ts';
-import { REDACTED, textRedaction } from '../../../app/traffic/redact.ts';
+import { REDACTED, textRedactor } from '../../../app/traffic/redact.ts';
 import { TrafficBus } from '../../../app/traffic/traffic-bus.ts';
 import type { TrafficEvent } from '../../../app/traffic/traffic-event.ts';
 import { exchangeStarted } from '../../support/traffic-events.ts';
 
-const noSecrets = textRedaction([]);
+const noSecrets = textRedactor([]);
+const newLog = (arena = new TextArena(), redact = noSecrets, pool = new ColumnPool()) =>
+  new StreamEventLog(arena, pool, redact);
 const at = (seq: number) => ({ exchangeId: 'x1', seq, at: 1_767_225_600_000 + seq, t: 10.5 + seq });
 const exchange: TrafficEvent[] = [
   exchangeStarted({ request: { model: 'claude-opus-4-8' }, ...at(0) }),
@@ -43,7 +46,7 @@ const exchange: TrafficEvent[] = [
 
 describe('packed stream events', () => {
   it('give back exactly the events that were kept, before and after sealing', () => {
-    const log = new StreamEventLog(new TextArena(), noSecrets);
+    const log = newLog();
     const stream = exchange.filter(isStreamEvent);
     for (const event of stream) expect(log.add(event)).toBe(true);
     const others = exchange.filter((event) => !isStreamEvent(event));
@@ -59,7 +62,7 @@ describe('packed stream events', () => {
   });
 
   it('grow past their first allocation, whatever the texts are made of', () => {
-    const log = new StreamEventLog(new TextArena(), noSecrets);
+    const log = newLog();
     // 2,000 events of up to 1,200 UTF-8 bytes each: several times the log's first arrays.
     const events: StreamEvent[] = Array.from({ length: 2_000 }, (_, seq) => {
       const json = JSON.stringify({ n: seq, text: 'añ😀'.repeat(seq % 200) });
@@ -75,7 +78,7 @@ describe('packed stream events', () => {
 
   it('keep nothing once released, and give their arena space back', () => {
     const arena = new TextArena();
-    const log = new StreamEventLog(arena, noSecrets);
+    const log = newLog(arena);
     for (const event of exchange.filter(isStreamEvent)) log.add(event);
     log.seal();
     const probe = arena.write('x');
@@ -93,7 +96,7 @@ describe('packed stream events', () => {
   it('are redacted as they are read, before and after sealing, each text keeping its bounds', () => {
     const secret = 'sk-upstream-0123456789';
     const arena = new TextArena();
-    const log = new StreamEventLog(arena, textRedaction([secret]));
+    const log = newLog(arena, textRedactor([secret]));
     const texts = [`{"a":"${secret}"}`, '{"b":"ünï 😀"}', `{"c":"x${secret}${secret}"}`, '{}'];
     texts.forEach((json, seq) => log.add({ type: 'upstream.event-received', json, ...at(seq) }));
     const expected = texts.map((json, seq) => ({
@@ -105,7 +108,7 @@ describe('packed stream events', () => {
     log.seal();
     expect(log.events('x1')).toEqual(expected);
     // A log without a secret is read as it was written.
-    const clean = new StreamEventLog(arena, textRedaction([secret]));
+    const clean = newLog(arena, textRedactor([secret]));
     clean.add({ type: 'upstream.event-received', json: '{"d":"[redacted] is a word"}', ...at(0) });
     clean.seal();
     expect(clean.events('x1')[0]?.json).toBe('{"d":"[redacted] is a word"}');
@@ -113,7 +116,7 @@ describe('packed stream events', () => {
 
   it('share an arena across exchanges, into as many buffers as their texts need', () => {
     const arena = new TextArena();
-    const logs = [0, 1, 2].map(() => new StreamEventLog(arena, noSecrets));
+    const logs = [0, 1, 2].map(() => newLog(arena));
     // 3 × 200 KB: more than one arena buffer, written as each exchange ends.
     const json = (n: number): string => JSON.stringify({ n, pad: 'é'.repeat(1_000) });
     logs.forEach((log, exchange) => {
@@ -126,6 +129,51 @@ describe('packed stream events', () => {
         Array.from({ length: 100 }, (_, seq) => json(exchange * 100 + seq)),
       );
     });
+  });
+
+  it('keep their texts apart while exchanges running together write into one arena', () => {
+    const arena = new TextArena();
+    const pool = new ColumnPool();
+    // Three exchanges at once, one event of each in turn, past several buffers and past the
+    // columns' first size; one ends early and is released while the others go on, so its
+    // buffers are written again only once they no longer hold a text of the others.
+    const logs = [0, 1, 2].map(() => newLog(arena, noSecrets, pool));
+    const json = (log: number, seq: number): string =>
+      JSON.stringify({ log, seq, pad: (seq % 2 ? 'é😀' : 'x').repeat((seq * 37) % 900) });
+    const events = (log: number, count: number): StreamEvent[] =>
+      Array.from({ length: count }, (_, seq) =>
+        seq % 2
+          ? { type: 'upstream.event-received', json: json(log, seq), ...at(seq) }
+          : {
+              type: 'client.event-sent',
+              event: 'content_block_delta',
+              json: json(log, seq),
+              ...at(seq),
+            },
+      );
+    const counts = [300, 700, 1_100];
+    for (let seq = 0; seq < 1_100; seq += 1) {
+      logs.forEach((log, index) => {
+        const event = events(index, counts[index] ?? 0)[seq];
+        if (event) expect(log.add(event)).toBe(true);
+      });
+      if (seq === 300) {
+        logs[0]?.seal();
+        expect(logs[0]?.events('x1')).toEqual(events(0, 300));
+        logs[0]?.release();
+      }
+      if (seq === 700) logs[1]?.seal();
+    }
+    logs[2]?.seal();
+    expect(logs[1]?.events('x1')).toEqual(events(1, 700));
+    expect(logs[2]?.events('x1')).toEqual(events(2, 1_100));
+    // A fourth, on the columns the first gave back, leaves the others as they were.
+    const fourth = newLog(arena, noSecrets, pool);
+    for (const event of events(3, 200)) fourth.add(event);
+    fourth.seal();
+    expect(fourth.events('x1')).toEqual(events(3, 200));
+    expect(logs[1]?.events('x1')).toEqual(events(1, 700));
+    expect(logs[2]?.events('x1')).toEqual(events(2, 1_100));
   });
 
   it('fill an arena buffer by the bytes texts take, not by the most they could', () => {
