@@ -212,9 +212,9 @@ export class StreamEventLog {
   /**
    * Texts of the last events, not yet written (#writePending): the first #pendingCount. Emptied
    * by overwriting, not truncating: V8 gives a truncated array's storage up, so it would be
-   * allocated again for every write.
+   * allocated again for every write. Let go once the exchange ends (the store keeps 1,000).
    */
-  readonly #pending: string[] = new Array<string>(StreamEventLog.TEXTS_PER_WRITE).fill('');
+  #pending: string[] = new Array<string>(StreamEventLog.TEXTS_PER_WRITE).fill('');
   #pendingCount = 0;
   /** The arena buffers its texts are in, each held until the log is released. */
   #buffers: ArenaChunk[] = [];
@@ -319,6 +319,7 @@ export class StreamEventLog {
     this.#sealed = this.#arena.writeBytes(bytes);
     this.#columnPool.give(columns);
     this.#columns = noColumns;
+    this.#pending = [];
   }
 
   /** The exchange left the store: its events are no longer read, and their arena space may be reused. */
@@ -332,7 +333,8 @@ export class StreamEventLog {
     this.#size = 0;
     this.#columns = noColumns;
     this.#buffers = [];
-    this.#forgetPending();
+    this.#pending = [];
+    this.#pendingCount = 0;
   }
 
   /** The events again, as they were published (redacted), in order. */
