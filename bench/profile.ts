@@ -9,7 +9,8 @@
  *   much each scavenge promoted to the old generation (what outlived the young generation).
  * Options in the environment: BENCH_API=chat, BENCH_RECORD=1 (the recorder on), BENCH_PACED=1
  * (5 ms between events, 64 at a time), BENCH_TURN=claude-code (the 89 KB turn), BENCH_REQUESTS,
- * BENCH_WARMUP, BENCH_TOP (lines per table), BENCH_NODE_ARGS (V8 flags to try).
+ * BENCH_WARMUP, BENCH_WARMUP_CONCURRENCY, BENCH_TOP (lines per table), BENCH_NODE_ARGS (V8 flags
+ * to try).
  */
 import { startMockUpstream } from '../test/support/mock-openai/mock-upstream.ts';
 import { benchRequest, benchTurn, claudeCodeTurn } from './bench-turns.ts';
@@ -30,6 +31,8 @@ const paced = process.env['BENCH_PACED'] === '1';
 const concurrency = paced ? 64 : 1;
 const requests = Number(process.env['BENCH_REQUESTS'] ?? (paced ? 512 : 3000));
 const warmup = Number(process.env['BENCH_WARMUP'] ?? (paced ? 256 : 3000));
+/** `npm run bench` warms its servers at c=16: BENCH_WARMUP_CONCURRENCY=16 profiles such a server. */
+const warmupConcurrency = Number(process.env['BENCH_WARMUP_CONCURRENCY'] ?? concurrency);
 const top = Number(process.env['BENCH_TOP'] ?? 40);
 
 const mock = await startMockUpstream();
@@ -53,7 +56,8 @@ const target = {
   body: JSON.stringify({ ...(turn ?? benchRequest), model, stream: true }),
   deltaMarkers: ['event: content_block_delta'],
 };
-await runStreams(target, warmup, concurrency);
+await runStreams(target, warmup, warmupConcurrency);
+if (warmupConcurrency !== concurrency) await runStreams(target, 600, concurrency);
 
 const inspector = mode === 'gc' ? undefined : await openInspector(parley.inspectorUrl ?? '');
 await inspector?.call(mode === 'heap' ? 'HeapProfiler.enable' : 'Profiler.enable');
