@@ -36,8 +36,9 @@ export class ExchangeRecorder {
   #firstSentAt: number | undefined;
   /** The clock as read for the stream events of this synchronous run (see #streamTime). */
   #reading: number | undefined;
-  readonly #forgetReading = (): void => {
+  readonly #endRun = (): void => {
     this.#reading = undefined;
+    this.#bus?.streamRunEnded(this.exchangeId);
   };
   /** Prices usage once the model is routed; until then (or never) there is no cost. */
   costOf: (usage: AnthropicUsage) => number | null = () => null;
@@ -167,11 +168,12 @@ export class ExchangeRecorder {
    * The time of stream events: one clock reading for all those of one synchronous run (the
    * events of one upstream read and what they were translated into), forgotten at its end. A
    * reading per event cost 10–20 µs of a 200-delta stream, for times no observer could tell apart.
+   * The run's end also tells the bus its texts are all in (TrafficBus.streamRunEnded).
    */
   #streamTime(): number {
     if (this.#reading === undefined) {
       this.#reading = this.#clock.monotonic();
-      queueMicrotask(this.#forgetReading);
+      queueMicrotask(this.#endRun);
     }
     return this.#reading;
   }

@@ -210,7 +210,7 @@ export class StreamEventLog {
    */
   #columns = noColumns;
   /**
-   * Texts of the last events, not yet written (#writePending): the first #pendingCount. Emptied
+   * Texts of the last events, not yet written (writePending): the first #pendingCount. Emptied
    * by overwriting, not truncating: V8 gives a truncated array's storage up, so it would be
    * allocated again for every write. Let go once the exchange ends (the store keeps 1,000).
    */
@@ -259,16 +259,19 @@ export class StreamEventLog {
     this.#size += 1;
     this.#pending[this.#pendingCount] = json;
     this.#pendingCount += 1;
-    if (this.#pendingCount === StreamEventLog.TEXTS_PER_WRITE) this.#writePending();
+    if (this.#pendingCount === StreamEventLog.TEXTS_PER_WRITE) this.writePending();
     return true;
   }
 
   /**
-   * The texts not yet in the arena go in, as one write, and their places into the columns. A
-   * write per text cost more than joining them; joining an exchange's texts only as it ended
-   * kept them all alive until then, for the young generation's collections to copy.
+   * The texts not yet in the arena go in, as one write, and their places into the columns: at
+   * the end of each synchronous run of stream events (the recorder says when), or every
+   * TEXTS_PER_WRITE texts. A write per text cost more than joining them; texts kept longer
+   * outlive young-generation collections, to be copied and promoted (at 5 ms pace, c=64, texts
+   * kept until 64 had come made scavenges promote 63 KB per stream, against 24 KB now and 23
+   * with the recorder off).
    */
-  #writePending(): void {
+  writePending(): void {
     const count = this.#pendingCount;
     if (count === 0) return;
     const texts = this.#pending;
@@ -313,7 +316,7 @@ export class StreamEventLog {
   /** The exchange ended: its columns are written to the arena beside its texts, and let go. */
   seal(): void {
     if (this.#sealed || this.#released) return;
-    this.#writePending();
+    this.writePending();
     const columns = this.#columns;
     const bytes = new Uint8Array(columns.buffer, 0, this.#size * FIELDS * 8);
     this.#sealed = this.#arena.writeBytes(bytes);
@@ -339,7 +342,7 @@ export class StreamEventLog {
 
   /** The events again, as they were published (redacted), in order. */
   events(exchangeId: string): StreamEvent[] {
-    this.#writePending();
+    this.writePending();
     const events: StreamEvent[] = [];
     for (let index = 0; index < this.#size; index += 1) {
       const kind = this.#field(index, KIND);

@@ -171,6 +171,17 @@ export class TrafficBus {
     );
   }
 
+  /**
+   * The exchange's stream events of one synchronous run (an upstream read, and what it was
+   * translated into) are all published: their texts go into the store's buffers now, rather than
+   * stay strings the young generation's collections copy.
+   */
+  streamRunEnded(exchangeId: string): void {
+    const exchange =
+      this.#last?.id === exchangeId ? this.#last.exchange : this.#store.get(exchangeId);
+    exchange?.stream.writePending();
+  }
+
   #deliver(event: TrafficEvent): void {
     for (const listener of this.#listeners) {
       try {

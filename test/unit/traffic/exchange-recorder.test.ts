@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ExchangeRecorder, type TrafficClock } from '../../../app/traffic/exchange-recorder.ts';
 import { TrafficBus } from '../../../app/traffic/traffic-bus.ts';
 import type { TrafficEvent } from '../../../app/traffic/traffic-event.ts';
@@ -70,5 +70,27 @@ describe('ExchangeRecorder', () => {
     expect(times[1]).toBe(times[0]);
     expect(times[2]).toBe(times[0]);
     expect(times[3]).toBeGreaterThan(times[0] ?? Infinity);
+  });
+
+  it("tells the bus once a run's stream events are all in, so their texts leave the heap", async () => {
+    const bus = new TrafficBus({ secrets: [] });
+    const runEnded = vi.spyOn(bus, 'streamRunEnded');
+    const recorder = new ExchangeRecorder(bus, 'req_1', steppingClock());
+    recorder.upstreamEvent('{"n":1}');
+    recorder.clientEvents([toolStop], [JSON.stringify(toolStop)], () => false);
+    expect(runEnded).not.toHaveBeenCalled();
+    await Promise.resolve();
+    expect(runEnded.mock.calls).toEqual([['req_1']]);
+    recorder.upstreamEvent('{"n":2}');
+    await Promise.resolve();
+    expect(runEnded).toHaveBeenCalledTimes(2);
+    // What was written stays readable with the rest.
+    recorder.finished(200, 'end_turn');
+    expect(bus.recent().map((event) => event.type)).toEqual([
+      'upstream.event-received',
+      'client.event-sent',
+      'upstream.event-received',
+      'exchange.finished',
+    ]);
   });
 });

@@ -131,6 +131,25 @@ describe('packed stream events', () => {
     });
   });
 
+  it('write their pending texts into the arena when told, and every 64 texts without', () => {
+    const arena = new TextArena();
+    const log = newLog(arena);
+    const texts = ['{"a":1}', '{"b":"é"}', '{}'];
+    texts.forEach((json, seq) => log.add({ type: 'upstream.event-received', json, ...at(seq) }));
+    expect(arena.used).toBe(0);
+    log.writePending();
+    expect(arena.used).toBe(Buffer.byteLength(texts.join('')));
+    log.writePending(); // nothing pending: nothing written
+    expect(arena.used).toBe(Buffer.byteLength(texts.join('')));
+    for (let seq = 3; seq < 3 + StreamEventLog.TEXTS_PER_WRITE; seq += 1)
+      log.add({ type: 'upstream.event-received', json: '{"c":0}', ...at(seq) });
+    expect(arena.used).toBe(Buffer.byteLength(texts.join('')) + 7 * StreamEventLog.TEXTS_PER_WRITE);
+    expect(log.events('x1').map((event) => event.json)).toEqual([
+      ...texts,
+      ...Array<string>(StreamEventLog.TEXTS_PER_WRITE).fill('{"c":0}'),
+    ]);
+  });
+
   it('keep their texts apart while exchanges running together write into one arena', () => {
     const arena = new TextArena();
     const pool = new ColumnPool();
