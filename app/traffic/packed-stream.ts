@@ -67,15 +67,9 @@ export class TextArena {
   #used = 0;
   readonly #spares: ArenaChunk[] = [];
 
-  /** Writes `text` as UTF-8. */
+  /** Writes `text` as UTF-8, held until its slice is released. */
   write(text: string): ArenaSlice {
-    // UTF-8 takes at most 3 bytes per UTF-16 unit; only when that bound does not fit is the
-    // text measured (ASCII takes one), so a buffer is not left a third full.
-    let room = text.length * 3;
-    if (this.#used + room > this.#chunk.bytes.length) room = Buffer.byteLength(text, 'utf8');
-    const start = this.#reserve(room);
-    this.#used += this.#chunk.bytes.write(text, start, 'utf8');
-    return this.#hold(start);
+    return this.#hold(this.appendText(text));
   }
 
   /**
@@ -84,6 +78,8 @@ export class TextArena {
    * before anything else is written.
    */
   appendText(text: string): number {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit; only when that bound does not fit is the
+    // text measured (ASCII takes one), so a buffer is not left a third full.
     let room = text.length * 3;
     if (this.#used + room > this.#chunk.bytes.length) room = Buffer.byteLength(text, 'utf8');
     const start = this.#reserve(room);
