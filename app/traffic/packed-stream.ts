@@ -1,8 +1,9 @@
 /**
  * An exchange's stream events (`upstream.event-received`, `client.event-sent`: hundreds per
  * exchange) kept as columns instead of objects, at the least cost per event: the texts are
- * written as UTF-8 into a TextArena buffer, 64 at a time, their places and times into a typed
- * array; when the exchange ends the columns are written beside the texts.
+ * written as UTF-8 into a TextArena buffer at the end of each synchronous run of events (or 64
+ * at a time), their places and times into a typed array; when the exchange ends the columns are
+ * written beside the texts.
  * The store keeps up to 1,000 exchanges; an object or a string per event kept that long is what
  * the garbage collector copies out of the young generation and traces on every full collection,
  * while a buffer lives outside the JavaScript heap and is never traced or moved. Texts are kept
