@@ -7,6 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ScriptedTurn } from '../test/support/mock-openai/script.ts';
 import { sharedFixturesDir } from '../test/support/shared-fixtures.ts';
+import { BENCH_PROXY_KEY, type ParleyProcess } from './parley-process.ts';
+import type { StreamTarget } from './stream-client.ts';
 
 const words =
   'the quick brown fox jumps over a lazy dog while parley translates every delta '.repeat(12);
@@ -93,5 +95,16 @@ function schema(properties: Record<string, 'string' | 'number'>): object {
     ),
     required: Object.keys(properties),
     additionalProperties: false,
+  };
+}
+
+/** A streaming request through Parley: the benchmark's request (or `turn`) for `model`. */
+export function parleyTarget(parley: ParleyProcess, model: string, turn?: object): StreamTarget {
+  const body = turn ?? benchRequest;
+  return {
+    url: `${parley.url}/v1/messages`,
+    headers: { 'x-api-key': BENCH_PROXY_KEY, 'anthropic-version': '2023-06-01' },
+    body: JSON.stringify({ ...body, model, stream: true }),
+    deltaMarkers: ['event: content_block_delta'],
   };
 }

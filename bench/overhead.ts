@@ -13,9 +13,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startMockUpstream } from '../test/support/mock-openai/mock-upstream.ts';
 import { sharedFixturesDir } from '../test/support/shared-fixtures.ts';
-import { benchRequest, benchTurn, claudeCodeTurn, history, system, tools } from './bench-turns.ts';
+import { benchTurn, claudeCodeTurn, history, parleyTarget, system, tools } from './bench-turns.ts';
 import {
-  BENCH_PROXY_KEY,
   BENCH_UPSTREAM_KEY,
   startBarePipe,
   canPin,
@@ -62,16 +61,6 @@ if (!ccTurn)
   process.stdout.write(
     `No Claude Code turn measured: ${sharedFixturesDir}/claude-code/tool-result-turn.json is absent.\n`,
   );
-
-function parleyTarget(parley: ParleyProcess, model: string, turn?: object): StreamTarget {
-  const body = turn ?? benchRequest;
-  return {
-    url: `${parley.url}/v1/messages`,
-    headers: { 'x-api-key': BENCH_PROXY_KEY, 'anthropic-version': '2023-06-01' },
-    body: JSON.stringify({ ...body, model, stream: true }),
-    deltaMarkers: ['event: content_block_delta'],
-  };
-}
 
 function directTarget(api: Api, model: string, baseUrl: string, turn?: object): StreamTarget {
   const functionTools = tools.map((tool) => ({

@@ -13,9 +13,8 @@
  * to try).
  */
 import { startMockUpstream } from '../test/support/mock-openai/mock-upstream.ts';
-import { benchRequest, benchTurn, claudeCodeTurn } from './bench-turns.ts';
+import { benchTurn, claudeCodeTurn, parleyTarget } from './bench-turns.ts';
 import {
-  BENCH_PROXY_KEY,
   cpuMs,
   openInspector,
   pinSelf,
@@ -50,12 +49,7 @@ const parley = await startParley({
 });
 const turn = process.env['BENCH_TURN'] === 'claude-code' ? claudeCodeTurn() : undefined;
 const model = paced ? 'bench-text-paced' : 'bench-text';
-const target = {
-  url: `${parley.url}/v1/messages`,
-  headers: { 'x-api-key': BENCH_PROXY_KEY, 'anthropic-version': '2023-06-01' },
-  body: JSON.stringify({ ...(turn ?? benchRequest), model, stream: true }),
-  deltaMarkers: ['event: content_block_delta'],
-};
+const target = parleyTarget(parley, model, turn);
 await runStreams(target, warmup, warmupConcurrency);
 if (warmupConcurrency !== concurrency) await runStreams(target, 600, concurrency);
 
