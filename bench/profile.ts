@@ -8,7 +8,7 @@
  * - `gc`: V8's own account of every collection (`--trace-gc-nvp`): how many, how long, and how
  *   much each scavenge promoted to the old generation (what outlived the young generation).
  * Options in the environment: BENCH_API=chat, BENCH_RECORD=1 (the recorder on), BENCH_PACED=1
- * (5 ms between events, 64 at a time), BENCH_TURN=claude-code (the 89 KB turn), BENCH_REQUESTS,
+ * (5 ms between events, 64 at a time), BENCH_CONCURRENCY (streams at a time: 1, or 64 paced), BENCH_TURN=claude-code (the 89 KB turn), BENCH_REQUESTS,
  * BENCH_WARMUP, BENCH_WARMUP_CONCURRENCY, BENCH_TOP (lines per table), BENCH_NODE_ARGS (V8 flags
  * to try).
  */
@@ -27,7 +27,7 @@ const mode = process.env['PROFILE'] ?? 'cpu';
 const api = process.env['BENCH_API'] === 'chat' ? 'chat' : 'responses';
 const record = process.env['BENCH_RECORD'] === '1';
 const paced = process.env['BENCH_PACED'] === '1';
-const concurrency = paced ? 64 : 1;
+const concurrency = Number(process.env['BENCH_CONCURRENCY'] ?? (paced ? 64 : 1));
 const requests = Number(process.env['BENCH_REQUESTS'] ?? (paced ? 512 : 3000));
 const warmup = Number(process.env['BENCH_WARMUP'] ?? (paced ? 256 : 3000));
 /** `npm run bench` warms its servers at c=16: BENCH_WARMUP_CONCURRENCY=16 profiles such a server. */
@@ -72,7 +72,7 @@ const cpuPerStream = (cpuMs(parley.pid) - cpuBefore) / requests;
 
 const out = process.stdout;
 out.write(
-  `${api}${record ? ', recorder on' : ''}${paced ? ', 5 ms pace, c=64' : ', c=1'}${turn ? ', Claude Code turn' : ''}: ` +
+  `${api}${record ? ', recorder on' : ''}${paced ? ', 5 ms pace' : ''}, c=${String(concurrency)}${turn ? ', Claude Code turn' : ''}: ` +
     `${cpuPerStream.toFixed(3)} ms CPU per stream (all threads, ${String(requests)} streams)\n`,
 );
 if (mode === 'cpu' && inspector) await reportCpu(inspector);
@@ -207,4 +207,6 @@ function reportGc(lines: readonly string[]): void {
         '\n',
     );
   }
+  const pauses = collections.reduce((sum, gc) => sum + Number(gc.get('pause') ?? 0), 0);
+  out.write(`pauses             ${(pauses / requests).toFixed(3)} ms per stream (main thread)\n`);
 }
