@@ -12,7 +12,14 @@ export const IDLE_GC_DELAY_MS = 10_000;
 export class IdleCollector {
   readonly #collect: () => void;
   readonly #delayMs: number;
+  /**
+   * At most one timer, armed when traffic stops and checked when it fires: streams start and
+   * end hundreds of times a second, and a timer cleared and set for each cost more than the
+   * rest of this bookkeeping.
+   */
   #timer: NodeJS.Timeout | undefined;
+  #busy = false;
+  #quietSince = 0;
   /** Whether anything ran since the last collection: an idle proxy is collected once, not again. */
   #trafficSince = false;
 
@@ -23,26 +30,43 @@ export class IdleCollector {
 
   /** Traffic started: nothing is collected while it runs. */
   busy(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#busy = true;
     this.#trafficSince = true;
   }
 
   /** Traffic stopped: collect once it has stayed stopped for the delay. */
   idle(): void {
     if (!this.#trafficSince) return;
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#trafficSince = false;
-      this.#collect();
-    }, this.#delayMs);
-    this.#timer.unref();
+    this.#busy = false;
+    this.#quietSince = performance.now();
+    this.#timer ??= this.#arm(this.#delayMs);
   }
 
   stop(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
+  }
+
+  #arm(delayMs: number): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      this.#fire();
+    }, delayMs);
+    timer.unref();
+    return timer;
+  }
+
+  /** Traffic came back (idle arms again when it stops), stopped later than armed for, or not. */
+  #fire(): void {
+    this.#timer = undefined;
+    if (this.#busy) return;
+    const left = this.#quietSince + this.#delayMs - performance.now();
+    // Timers may fire up to a millisecond early; that is quiet enough.
+    if (left >= 1) {
+      this.#timer = this.#arm(left);
+      return;
+    }
+    this.#trafficSince = false;
+    this.#collect();
   }
 }
 

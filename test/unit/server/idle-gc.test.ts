@@ -45,6 +45,38 @@ describe('IdleCollector, watching the streams in flight', () => {
     expect(collections()).toBe(1);
   });
 
+  it('keeps one timer however many streams come and go, and counts the delay from the last', () => {
+    const { collections, streams } = setup();
+    const arming = vi.spyOn(globalThis, 'setTimeout');
+    for (let stream = 0; stream < 1_000; stream += 1) {
+      streams.add(() => undefined)();
+      vi.advanceTimersByTime(7);
+    }
+    expect(arming).toHaveBeenCalledTimes(1);
+    expect(vi.getTimerCount()).toBe(1);
+    // The last stream ended 7 ms ago; the first timer was armed 7 s ago.
+    vi.advanceTimersByTime(IDLE_GC_DELAY_MS - 7 - 1);
+    expect(collections()).toBe(0);
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(1);
+    expect(collections()).toBe(1);
+    // Armed when traffic first stopped, and once more for the rest of the delay.
+    expect(arming).toHaveBeenCalledTimes(2);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('collects after traffic that was running when the timer fired stops', () => {
+    const { collections, streams } = setup();
+    streams.add(() => undefined)();
+    const long = streams.add(() => undefined);
+    vi.advanceTimersByTime(IDLE_GC_DELAY_MS * 3);
+    expect(collections()).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+    long();
+    vi.advanceTimersByTime(IDLE_GC_DELAY_MS);
+    expect(collections()).toBe(1);
+  });
+
   it('never collects before any traffic, nor after stop()', () => {
     let collected = 0;
     const collector = new IdleCollector(() => (collected += 1));
