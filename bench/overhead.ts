@@ -36,6 +36,11 @@ const PACED_SHAPE = 'text, 5 ms between events';
 const SPREAD_SHAPE = 'text, 5 ms pace, starts spread';
 /** How long the paced answer takes: 200 deltas, 5 ms apart. */
 const PACED_STREAM_MS = 1_000;
+/** How often a server waiting for its paced round gets a stream (its idle collection waits 10 s). */
+const KEEP_IN_USE_MS = 3_000;
+const PARLEY_SIDES = ['parley', 'parley+recorder'] as const;
+/** Paced streams per round and side: three for each of the 64 clients. */
+const PACED_PER_ROUND = 192;
 /** How long after the load RSS is read again. */
 const AFTER_MS = 12_000;
 const SIDES = ['direct', 'bare pipe', 'bare request', 'parley', 'parley+recorder'] as const;
@@ -122,6 +127,8 @@ interface Cell {
   cpuMsPerRequest: number | null;
   /** The same per process, where a side ran on two. */
   cpuMsPerRequestByProcess?: number[];
+  /** The same per round, at 5 ms pace. */
+  cpuMsPerRequestByRound?: number[];
   failed: number;
 }
 
@@ -181,6 +188,25 @@ for (const api of ['responses', 'chat'] as const) {
     const twin = side === 'direct' ? undefined : twins[side];
     if (concurrency !== 1 || !twin) return [main];
     return [main, { pid: twin.pid, target: (model, turn) => parleyTarget(twin, model, turn) }];
+  };
+
+  /**
+   * One stream every few seconds to each of `sides` while another side runs its paced round (a
+   * round of all five takes some 20 s): a parley serve idle for 10 s runs its collection, which
+   * deoptimises about a hundred of its functions, and its next thousand streams then cost up to
+   * half as much again. The paced figures are of servers in use.
+   */
+  const keepInUse = (sides: readonly ServerSide[]): { stop(): Promise<void> } => {
+    let pending: Promise<unknown> = Promise.resolve();
+    const timer = setInterval(() => {
+      pending = Promise.all(sides.map((side) => runStreams(targetOf(side, 'bench-text'), 1, 1)));
+    }, KEEP_IN_USE_MS);
+    return {
+      stop: async () => {
+        clearInterval(timer);
+        await pending;
+      },
+    };
   };
 
   // JIT and connection pools warm on every side before anything counts. A function run once per
@@ -255,32 +281,43 @@ for (const api of ['responses', 'chat'] as const) {
   if (ccTurn) await measure(CLAUDE_CODE_SHAPE, 1, 'bench-text', perRound(1) / 4, ccTurn);
 
   // A realistic pace: 5 ms between upstream events, 64 streams at a time; first with all 64
-  // clients starting in the same millisecond (a burst of subagents), then out of step.
+  // clients starting in the same millisecond (a burst of subagents), then out of step. A paced
+  // run's CPU per stream moves by a third from one run of a server to the next (how many
+  // streams' events one wake-up finds waiting varies), so here too the sides alternate rounds.
   for (const [shape, spreadMs] of [
     [PACED_SHAPE, 0],
     [SPREAD_SHAPE, PACED_STREAM_MS],
   ] as const) {
-    for (const side of SIDES) {
-      // Each side sat idle while the others ran their paced streams (over 10 s): parley serve has
-      // run its idle collection, after which its next several hundred streams cost up to half as
-      // much again. The paced figures are of a server in use.
-      await runStreams(targetOf(side, 'bench-text'), 1000, 16);
-      const pid = pidOf(side);
-      const cpuBefore = pid === undefined ? 0 : cpuMs(pid);
-      const run = await runStreams(
-        targetOf(side, 'bench-text-paced'),
-        Math.round(256 * Math.max(scale, 0.5)),
-        64,
-        { spreadMs },
-      );
-      cells.push(
-        cellOf(api, shape, 64, side, {
-          ...run,
-          samples: [...run.samples],
-          cpuMs: pid === undefined ? 0 : cpuMs(pid) - cpuBefore,
-        }),
-      );
-    }
+    const collected = new Map<
+      Side,
+      { samples: StreamSample[]; wallMs: number; cpuMs: number; byRound: number[] }
+    >();
+    for (let round = 0; round < rounds; round += 1)
+      for (const side of SIDES) {
+        const trickle = keepInUse(PARLEY_SIDES.filter((other) => other !== side));
+        await runStreams(targetOf(side, 'bench-text'), 300, 16);
+        const pid = pidOf(side);
+        const cpuBefore = pid === undefined ? 0 : cpuMs(pid);
+        const run = await runStreams(
+          targetOf(side, 'bench-text-paced'),
+          Math.round(PACED_PER_ROUND * Math.max(scale, 0.5)),
+          64,
+          { spreadMs },
+        );
+        const used = pid === undefined ? 0 : cpuMs(pid) - cpuBefore;
+        await trickle.stop();
+        const entry = collected.get(side) ?? { samples: [], wallMs: 0, cpuMs: 0, byRound: [] };
+        entry.samples.push(...run.samples);
+        entry.wallMs += run.wallMs;
+        entry.cpuMs += used;
+        entry.byRound.push(used / run.samples.length);
+        collected.set(side, entry);
+      }
+    for (const [side, entry] of collected)
+      cells.push({
+        ...cellOf(api, shape, 64, side, entry),
+        ...(side === 'direct' ? {} : { cpuMsPerRequestByRound: entry.byRound }),
+      });
   }
 
   // Past the idle collection parley serve runs 10 s after its last stream (server/idle-gc.ts).
@@ -421,8 +458,19 @@ for (const api of ['responses', 'chat'] as const) {
     textCell(shape, concurrency, side)?.cpuMsPerRequest ?? Number.NaN;
   const cpuPerStream = cpu?.cpuMsPerRequest ?? Number.NaN;
   const recorderCost = (cpuRecorded?.cpuMsPerRequest ?? Number.NaN) / cpuPerStream - 1;
-  const pacedRecorderCost =
-    cpuOf(pacedShape, 64, 'parley+recorder') / cpuOf(pacedShape, 64, 'parley') - 1;
+  /** The recorder's extra CPU at 5 ms pace: over `shapes`, and round by round. */
+  const pacedRecorderCost = (shapes: readonly Cell['shape'][]): number =>
+    shapes.reduce((sum, shape) => sum + cpuOf(shape, 64, 'parley+recorder'), 0) /
+      shapes.reduce((sum, shape) => sum + cpuOf(shape, 64, 'parley'), 0) -
+    1;
+  const pacedRoundCosts = (shape: Cell['shape']): string => {
+    const recorded = textCell(shape, 64, 'parley+recorder')?.cpuMsPerRequestByRound ?? [];
+    const bare = textCell(shape, 64, 'parley')?.cpuMsPerRequestByRound ?? [];
+    return recorded
+      .map((cpuMs, round) => percent(cpuMs / (bare[round] ?? Number.NaN) - 1))
+      .join(', ');
+  };
+  const bothPaced = [PACED_SHAPE, SPREAD_SHAPE] as const;
   const floors = (pick: (side: Side) => number): string =>
     ` (bare pipe ${pick('bare pipe').toFixed(2)}, bare request ${pick('bare request').toFixed(2)} ms)`;
   budget.push(
@@ -463,8 +511,10 @@ for (const api of ['responses', 'chat'] as const) {
     },
     {
       what: `${api}: recorder on, extra CPU at 5 ms pace, c=64 (<= 10%)`,
-      value: `${(pacedRecorderCost * 100).toFixed(1)} %`,
-      ok: pacedRecorderCost <= 0.1,
+      value:
+        `${(pacedRecorderCost(bothPaced) * 100).toFixed(1)} % (all at once ${percent(pacedRecorderCost([PACED_SHAPE]))}: ` +
+        `rounds ${pacedRoundCosts(PACED_SHAPE)}; spread ${percent(pacedRecorderCost([SPREAD_SHAPE]))}: rounds ${pacedRoundCosts(SPREAD_SHAPE)})`,
+      ok: pacedRecorderCost(bothPaced) <= 0.1,
     },
   );
 }
@@ -519,4 +569,9 @@ function byProcess(cell: Cell | undefined): string {
 
 function ms(value: number): string {
   return Number.isFinite(value) ? value.toFixed(2) : '-';
+}
+
+/** A share as a signed whole percentage: "+12%". */
+function percent(share: number): string {
+  return `${share >= 0 ? '+' : ''}${(share * 100).toFixed(0)}%`;
 }
