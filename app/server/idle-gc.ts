@@ -4,8 +4,13 @@
  * the pages it freed. Measured after 1,000 streams at concurrency 64: RSS 226 → 172 MB; with the
  * recorder's store full of Claude Code turns: 344 → 220 MB. It costs 20–200 ms of the idle
  * process's time (the most with a full store), so a request arriving just then waits that long,
- * once. It needs `gc` (node's --expose-gc, which `parley serve` adds when it re-executes itself:
- * cli/heap-flags.ts); without it there is no collector.
+ * once. And it makes V8 throw away the optimised code of 85–135 functions, whose code held
+ * objects that died while idle (`--trace-deopt`: "embedded weak objects cleared"): the next
+ * thousand or so streams cost 40–90% more CPU (about 1.2 → 1.9 ms each at c=1) until V8 has
+ * optimised them again. A regular (not last-resort) collection does the same and hands nothing
+ * back. Kept for the 30–35 MB a quiet tray app gives back. It needs `gc` (node's --expose-gc,
+ * which `parley serve` adds when it re-executes itself: cli/heap-flags.ts); without it there
+ * is no collector.
  */
 export const IDLE_GC_DELAY_MS = 10_000;
 
