@@ -282,8 +282,8 @@ for (const api of ['responses', 'chat'] as const) {
 
   // A realistic pace: 5 ms between upstream events, 64 streams at a time; first with all 64
   // clients starting in the same millisecond (a burst of subagents), then out of step. A paced
-  // run's CPU per stream moves by a third from one run of a server to the next (how many
-  // streams' events one wake-up finds waiting varies), so here too the sides alternate rounds.
+  // run's CPU per stream still moves by 10–15% from one run of a server to the next, so here too
+  // the sides alternate rounds.
   for (const [shape, spreadMs] of [
     [PACED_SHAPE, 0],
     [SPREAD_SHAPE, PACED_STREAM_MS],
@@ -295,7 +295,6 @@ for (const api of ['responses', 'chat'] as const) {
     for (let round = 0; round < rounds; round += 1)
       for (const side of SIDES) {
         const trickle = keepInUse(PARLEY_SIDES.filter((other) => other !== side));
-        await runStreams(targetOf(side, 'bench-text'), 300, 16);
         const pid = pidOf(side);
         const cpuBefore = pid === undefined ? 0 : cpuMs(pid);
         const run = await runStreams(

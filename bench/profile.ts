@@ -8,9 +8,9 @@
  * - `gc`: V8's own account of every collection (`--trace-gc-nvp`): how many, how long, and how
  *   much each scavenge promoted to the old generation (what outlived the young generation).
  * Options in the environment: BENCH_API=chat, BENCH_RECORD=1 (the recorder on), BENCH_PACED=1
- * (5 ms between events, 64 at a time), BENCH_CONCURRENCY (streams at a time: 1, or 64 paced), BENCH_TURN=claude-code (the 89 KB turn), BENCH_REQUESTS,
- * BENCH_WARMUP, BENCH_WARMUP_CONCURRENCY, BENCH_TOP (lines per table), BENCH_NODE_ARGS (V8 flags
- * to try).
+ * (5 ms between events, 64 at a time), BENCH_CONCURRENCY (streams at a time: 1, or 64 paced),
+ * BENCH_TURN=claude-code (the 89 KB turn), BENCH_REQUESTS, BENCH_WARMUP,
+ * BENCH_WARMUP_CONCURRENCY, BENCH_TOP (lines per table), BENCH_NODE_ARGS (V8 flags to try).
  */
 import { startMockUpstream } from '../test/support/mock-openai/mock-upstream.ts';
 import { benchTurn, claudeCodeTurn, parleyTarget } from './bench-turns.ts';
