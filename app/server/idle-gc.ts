@@ -8,9 +8,9 @@
  * objects that died while idle (`--trace-deopt`: "embedded weak objects cleared"): the next
  * thousand or so streams cost 40–90% more CPU (about 1.2 → 1.9 ms each at c=1) until V8 has
  * optimised them again. A regular (not last-resort) collection does the same and hands nothing
- * back. Kept for the 30–35 MB a quiet tray app gives back. It needs `gc` (node's --expose-gc,
- * which `parley serve` adds when it re-executes itself: cli/heap-flags.ts); without it there
- * is no collector.
+ * back. Kept: a tray app that has gone quiet should hand that memory back. It needs `gc`
+ * (node's --expose-gc, which `parley serve` adds when it re-executes itself: cli/heap-flags.ts);
+ * without it there is no collector.
  */
 export const IDLE_GC_DELAY_MS = 10_000;
 
