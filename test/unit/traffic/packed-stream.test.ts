@@ -170,29 +170,32 @@ describe('packed stream events', () => {
               ...at(seq),
             },
       );
-    const counts = [300, 700, 1_100];
+    const [first, second, third, fourthEvents] = [300, 700, 1_100, 200].map((count, log) =>
+      events(log, count),
+    );
+    const streams = [first, second, third];
     for (let seq = 0; seq < 1_100; seq += 1) {
       logs.forEach((log, index) => {
-        const event = events(index, counts[index] ?? 0)[seq];
+        const event = streams[index]?.[seq];
         if (event) expect(log.add(event)).toBe(true);
       });
       if (seq === 300) {
         logs[0]?.seal();
-        expect(logs[0]?.events('x1')).toEqual(events(0, 300));
+        expect(logs[0]?.events('x1')).toEqual(first);
         logs[0]?.release();
       }
       if (seq === 700) logs[1]?.seal();
     }
     logs[2]?.seal();
-    expect(logs[1]?.events('x1')).toEqual(events(1, 700));
-    expect(logs[2]?.events('x1')).toEqual(events(2, 1_100));
+    expect(logs[1]?.events('x1')).toEqual(second);
+    expect(logs[2]?.events('x1')).toEqual(third);
     // A fourth, on the columns the first gave back, leaves the others as they were.
     const fourth = newLog(arena, noSecrets, pool);
-    for (const event of events(3, 200)) fourth.add(event);
+    for (const event of fourthEvents ?? []) fourth.add(event);
     fourth.seal();
-    expect(fourth.events('x1')).toEqual(events(3, 200));
-    expect(logs[1]?.events('x1')).toEqual(events(1, 700));
-    expect(logs[2]?.events('x1')).toEqual(events(2, 1_100));
+    expect(fourth.events('x1')).toEqual(fourthEvents);
+    expect(logs[1]?.events('x1')).toEqual(second);
+    expect(logs[2]?.events('x1')).toEqual(third);
   });
 
   it('fill an arena buffer by the bytes texts take, not by the most they could', () => {
