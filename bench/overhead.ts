@@ -7,7 +7,7 @@
  * then the same answer to a real Claude Code turn at concurrency 1, and the text stream with
  * 5 ms between upstream events (64 clients starting at once, then with their starts spread).
  * Prints a table and a budget check and writes the same as JSON to bench/results/. Loopback
- * only, bounded (about six minutes at BENCH_SCALE=1).
+ * only, bounded (about nine minutes at BENCH_SCALE=1).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -193,8 +193,8 @@ for (const api of ['responses', 'chat'] as const) {
   /**
    * One stream every few seconds to each of `sides` while another side runs its paced round (a
    * round of all five takes some 20 s): a parley serve idle for 10 s runs its collection, which
-   * deoptimises about a hundred of its functions, and its next thousand streams then cost up to
-   * half as much again. The paced figures are of servers in use.
+   * deoptimises 85–135 of its functions, and its next thousand or so streams then cost 40–90%
+   * more CPU. The paced figures are of servers in use.
    */
   const keepInUse = (sides: readonly ServerSide[]): { stop(): Promise<void> } => {
     let pending: Promise<unknown> = Promise.resolve();
@@ -214,8 +214,8 @@ for (const api of ['responses', 'chat'] as const) {
   // servers side by side, Parley's first 1,000 streams cost 15–30% more CPU each than those
   // after its 3,000th (bench:profile measures after 3,000 too). A proxy in daily use runs warm.
   // Sides take turns in short passes: parley serve collects garbage once it has been idle for
-  // 10 s, and its next several hundred streams then cost up to half as much again, so none may
-  // wait that long before it counts.
+  // 10 s, and its next thousand or so streams then cost 40–90% more CPU (see keepInUse), so none
+  // may wait that long before it counts.
   for (let pass = 0; pass < 5; pass += 1)
     for (const side of SIDES)
       for (const { target } of processesOf(side, 1)) {
