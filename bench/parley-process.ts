@@ -152,15 +152,28 @@ export function pinSelf(cpu: number): boolean {
 
 /** CPU time of all the process's threads, in ms (schedstat is in ns, unlike the 10 ms ticks of stat). */
 export function cpuMs(pid: number): number {
-  let ns = 0;
+  let ms = 0;
+  for (const used of cpuMsByThread(pid).values()) ms += used;
+  return ms;
+}
+
+/**
+ * CPU time by kind of thread, in ms: the thread's name without its number (`MainThread`,
+ * `V8Worker` for V8's helpers: parallel scavenges, concurrent marking and sweeping, `libuv-worker`).
+ */
+export function cpuMsByThread(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
   for (const task of readdirSync(`/proc/${pid}/task`)) {
     try {
-      ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+      const ns = Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+      const name = readFileSync(`/proc/${pid}/task/${task}/comm`, 'utf8').trim();
+      const kind = name.replace(/\d+$/, '');
+      byName.set(kind, (byName.get(kind) ?? 0) + ns / 1e6);
     } catch {
       // a thread that ended between the listing and the read
     }
   }
-  return ns / 1e6;
+  return byName;
 }
 
 export function rssMb(pid: number): number {

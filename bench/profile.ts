@@ -15,7 +15,7 @@
 import { startMockUpstream } from '../test/support/mock-openai/mock-upstream.ts';
 import { benchTurn, claudeCodeTurn, parleyTarget } from './bench-turns.ts';
 import {
-  cpuMs,
+  cpuMsByThread,
   openInspector,
   pinSelf,
   startParley,
@@ -66,14 +66,22 @@ else if (mode === 'cpu') {
   await inspector?.call('Profiler.start');
 }
 const gcLinesBefore = parley.output().split('\n').length;
-const cpuBefore = cpuMs(parley.pid);
+const threadsBefore = cpuMsByThread(parley.pid);
 await runStreams(target, requests, concurrency);
-const cpuPerStream = (cpuMs(parley.pid) - cpuBefore) / requests;
+/** CPU per stream by kind of thread, the busiest first. */
+const byThread = [...cpuMsByThread(parley.pid)]
+  .map(([name, ms]): [string, number] => [name, (ms - (threadsBefore.get(name) ?? 0)) / requests])
+  .sort((a, b) => b[1] - a[1]);
+const cpuPerStream = byThread.reduce((sum, [, ms]) => sum + ms, 0);
 
 const out = process.stdout;
 out.write(
   `${api}${record ? ', recorder on' : ''}${paced ? ', 5 ms pace' : ''}, c=${String(concurrency)}${turn ? ', Claude Code turn' : ''}: ` +
-    `${cpuPerStream.toFixed(3)} ms CPU per stream (all threads, ${String(requests)} streams)\n`,
+    `${cpuPerStream.toFixed(3)} ms CPU per stream (all threads, ${String(requests)} streams)\n` +
+    `  by thread: ${byThread
+      .filter(([, ms]) => ms >= 0.001)
+      .map(([name, ms]) => `${name} ${ms.toFixed(3)}`)
+      .join(', ')} ms\n`,
 );
 if (mode === 'cpu' && inspector) await reportCpu(inspector);
 else if (mode === 'heap' && inspector) await reportHeap(inspector);
