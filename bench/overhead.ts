@@ -148,8 +148,8 @@ for (const api of ['responses', 'chat'] as const) {
     'parley+recorder': await startParley({ upstreamUrl: mock.url, cpu: 1, extraArgs: extra }),
   };
   // At concurrency 1 each Parley side is measured across two processes: two identical ones
-  // differ by up to 12% in CPU per stream, held for their whole life (measured with three of
-  // each, side by side), which is as large as the effects the budget asks about.
+  // differ in CPU per stream for their whole life, by up to 12% with three of each side by side
+  // and by 40% in one trial, which is as large as the effects the budget asks about.
   const twins: Partial<Record<ServerSide, ParleyProcess>> = {
     parley: await startParley({
       upstreamUrl: mock.url,
