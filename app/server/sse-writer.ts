@@ -32,6 +32,8 @@ export class SseWriter {
   readonly #res: ServerResponse;
   readonly #silence: SilenceTimer;
   #ended = false;
+  /** Something (frames, a ping, the end) went out: the headers with it. */
+  #wrote = false;
   /** The pieces of the frames queued since the last write. */
   #pending: string[] = [];
 
@@ -40,13 +42,20 @@ export class SseWriter {
     this.#silence = new SilenceTimer(
       pingIntervalMs,
       () => {
-        if (!this.#ended && !this.#res.destroyed) this.#res.write(PING_FRAME);
+        if (this.#ended || this.#res.destroyed) return;
+        this.#wrote = true;
+        this.#res.write(PING_FRAME);
       },
       { repeat: true },
     ).unref();
   }
 
-  /** Sends the status line and headers; call once the upstream has answered (T16). */
+  /**
+   * Sends the status line and headers; call once the upstream has answered (T16). They go out
+   * with the first frames, in one write, when those are ready by the next turn of the event loop
+   * (the upstream's first events usually come in the read that brought its headers); otherwise
+   * alone then, so a client waiting on an upstream that thinks first still sees its 200 at once.
+   */
   open(headers: Readonly<Record<string, string>>): void {
     this.#res.writeHead(200, {
       ...headers,
@@ -55,7 +64,9 @@ export class SseWriter {
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     });
-    this.#res.flushHeaders();
+    setImmediate(() => {
+      if (!this.#wrote && !this.#res.destroyed) this.#res.flushHeaders();
+    });
   }
 
   /** Queues events already serialised (`texts[i]` is `events[i]` as JSON) for the next flush. */
@@ -71,6 +82,7 @@ export class SseWriter {
   flush(): void {
     const frames = this.#take();
     if (frames === '' || this.#res.destroyed) return;
+    this.#wrote = true;
     this.#res.write(frames);
     this.#silence.touch();
   }
@@ -81,6 +93,7 @@ export class SseWriter {
     this.#ended = true;
     this.#silence.stop();
     const frames = this.#take();
+    this.#wrote = true;
     if (!this.#res.destroyed) this.#res.end(frames);
   }
 

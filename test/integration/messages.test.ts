@@ -589,6 +589,22 @@ describe.each(['responses', 'chat'] as const)('through the %s API', (api) => {
       expect(lifecycleViolations(frames)).toEqual([]);
       expect(frames.filter((frame) => frame.event === 'ping').length).toBeGreaterThan(3);
     });
+
+    it('sends its 200 at once while the upstream is silent before its first event', async () => {
+      // No ping for a minute: only the headers can arrive before the client gives up.
+      const proxy = await startTestProxy({ file: { pingIntervalMs: 60_000 } });
+      proxy.mock.enqueue({ fault: { kind: 'hang', afterEvents: 0 } });
+      const leave = new AbortController();
+      const response = await fetch(`${proxy.proxy.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': TEST_PROXY_KEY },
+        body: JSON.stringify({ ...ask(), stream: true }),
+        signal: AbortSignal.any([leave.signal, AbortSignal.timeout(5_000)]),
+      });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toContain('text/event-stream');
+      leave.abort();
+    });
   });
 
   describe('request validation', () => {

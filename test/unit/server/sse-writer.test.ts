@@ -18,7 +18,10 @@ function fakeResponse() {
       expect(status).toBe(200);
       res.headers = headers;
     },
-    flushHeaders() {},
+    headerFlushes: 0,
+    flushHeaders() {
+      res.headerFlushes += 1;
+    },
     write(chunk: string) {
       writes.push(chunk);
       return true;
@@ -52,6 +55,26 @@ describe('SseWriter', () => {
       'cache-control': 'no-cache',
       'x-accel-buffering': 'no',
     });
+  });
+
+  it('sends the headers with the first frames when those are ready in the same turn', async () => {
+    const { res, writes, writer } = fakeResponse();
+    const sse = writer();
+    sse.open({});
+    sse.queue([ping], [json(ping)]);
+    sse.flush();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(res.headerFlushes).toBe(0);
+    expect(writes).toHaveLength(1);
+  });
+
+  it('sends the headers alone on the next turn when no frame is ready', async () => {
+    const { res, writes, writer } = fakeResponse();
+    writer().open({});
+    expect(res.headerFlushes).toBe(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(res.headerFlushes).toBe(1);
+    expect(writes).toEqual([]);
   });
 
   it('writes nothing until a flush, then every queued frame in one write', () => {
