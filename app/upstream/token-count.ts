@@ -14,14 +14,14 @@ import { createRequire } from 'node:module';
 import { imageSize } from './image-size.ts';
 import { IMAGE_TOKENS_ESTIMATE, imageTokens, type ImageDetail } from './image-tokens.ts';
 import { PDF_UNKNOWN_PAGES, pdfPageCount, pdfTokens } from './pdf-tokens.ts';
+import { rememberingCounter, type Counter } from './remembered-counts.ts';
 
 export { IMAGE_TOKENS_ESTIMATE } from './image-tokens.ts';
 
-type Counter = (text: string) => number;
-
 /**
  * Encodings load on first use: o200k_base alone adds about 70 MB to the process, which a run
- * that never counts (no /context, nothing near the context window) need not carry.
+ * that never counts (no /context, nothing near the context window) need not carry. Each keeps the
+ * counts of the long texts it counted: a conversation is sent again with every turn.
  */
 const load = createRequire(import.meta.url);
 const loaded = new Map<string, Counter>();
@@ -29,7 +29,7 @@ function encoding(name: 'o200k_base' | 'cl100k_base'): Counter {
   let counter = loaded.get(name);
   if (!counter) {
     const module = load(`gpt-tokenizer/encoding/${name}`) as { countTokens: Counter };
-    counter = (text) => module.countTokens(text);
+    counter = rememberingCounter((text) => module.countTokens(text));
     loaded.set(name, counter);
   }
   return counter;
