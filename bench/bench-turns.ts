@@ -19,6 +19,12 @@ export const turns: Record<string, ScriptedTurn> = {
     deltaSize: 4,
     usage: { input: 900, output: 200 },
   },
+  // One delta: what a request costs apart from the events it streams.
+  one: {
+    output: [{ type: 'text', text: 'Done.' }],
+    deltaSize: 8,
+    usage: { input: 900, output: 2 },
+  },
   tools: {
     output: [
       { type: 'text', text: 'Reading both files.' },
@@ -39,8 +45,8 @@ export const turns: Record<string, ScriptedTurn> = {
 };
 
 /**
- * The mock's answer for a model name: `bench-text`, `bench-tools`, and either with `-paced`
- * (5 ms between events).
+ * The mock's answer for a model name: `bench-text`, `bench-tools`, `bench-one`, and any of them
+ * with `-paced` (5 ms between events).
  */
 export function benchTurn(body: Record<string, unknown>): ScriptedTurn {
   const model = String(body['model']);

@@ -30,6 +30,8 @@ import { percentile, runStreams, type StreamSample, type StreamTarget } from './
 type Api = 'responses' | 'chat';
 type Shape = 'text' | 'tools';
 const CLAUDE_CODE_SHAPE = 'text, Claude Code turn';
+/** An answer of one delta: what a request costs apart from its events. */
+const ONE_DELTA_SHAPE = 'one delta';
 /** 5 ms between upstream events, the 64 clients starting together (and so in waves after). */
 const PACED_SHAPE = 'text, 5 ms between events';
 /** The same with the clients' starts spread over a stream's length: out of step, as real ones. */
@@ -112,7 +114,12 @@ function directTarget(api: Api, model: string, baseUrl: string, turn?: object): 
 
 interface Cell {
   api: Api;
-  shape: Shape | typeof PACED_SHAPE | typeof SPREAD_SHAPE | typeof CLAUDE_CODE_SHAPE;
+  shape:
+    | Shape
+    | typeof PACED_SHAPE
+    | typeof SPREAD_SHAPE
+    | typeof CLAUDE_CODE_SHAPE
+    | typeof ONE_DELTA_SHAPE;
   concurrency: number;
   side: Side;
   requests: number;
@@ -275,6 +282,9 @@ for (const api of ['responses', 'chat'] as const) {
     }
   };
 
+  // Next to the text stream at 1, before the higher concurrencies, so the two compare: what a
+  // server ran before changes its cost at 1 (allocation-site pretenuring, bench/README.md).
+  await measure(ONE_DELTA_SHAPE, 1, 'bench-one', perRound(1));
   for (const shape of ['text', 'tools'] as const)
     for (const concurrency of concurrencies)
       await measure(shape, concurrency, `bench-${shape}`, perRound(concurrency));
@@ -532,19 +542,26 @@ for (const [name, rss] of Object.entries(peakRss).filter(([name]) => name.includ
     ok: rss.after <= rss.idle + 50,
   });
 }
-if (ccTurn) {
-  out.write('\nNot in the budget: CPU per request with a real Claude Code turn (89 KB), c=1\n');
+/** CPU per request of one shape at c=1, on every server side. */
+function printApart(title: string, shape: Cell['shape']): void {
+  out.write(`\nNot in the budget: ${title}, c=1\n`);
   for (const api of ['responses', 'chat'] as const) {
     const cpuOf = (side: Side): string =>
       (
-        cells.find((c) => c.api === api && c.shape === CLAUDE_CODE_SHAPE && c.side === side)
-          ?.cpuMsPerRequest ?? Number.NaN
+        cells.find((c) => c.api === api && c.shape === shape && c.side === side)?.cpuMsPerRequest ??
+        Number.NaN
       ).toFixed(3);
     out.write(
       `  ${api.padEnd(10)} parley ${cpuOf('parley')} ms, with recorder ${cpuOf('parley+recorder')} ms (bare pipe ${cpuOf('bare pipe')}, bare request ${cpuOf('bare request')} ms)\n`,
     );
   }
 }
+// Most of a 200-delta stream's CPU is the request's own: its set-up, the SDK's call, the response.
+printApart(
+  'CPU per request answered with one delta (what a request costs apart from its events)',
+  ONE_DELTA_SHAPE,
+);
+if (ccTurn) printApart('CPU per request with a real Claude Code turn (89 KB)', CLAUDE_CODE_SHAPE);
 out.write('\nBudget\n');
 for (const line of budget)
   out.write(`  ${line.ok ? 'ok  ' : 'MISS'}  ${line.what.padEnd(62)} ${line.value}\n`);
