@@ -18,7 +18,7 @@ export interface RememberOptions {
 }
 
 /** Texts of a few hundred characters count in microseconds; 4 M characters is 4–8 MB kept. */
-export const REMEMBER_DEFAULTS: RememberOptions = { minChars: 512, maxChars: 4_000_000 };
+const REMEMBER_DEFAULTS: RememberOptions = { minChars: 512, maxChars: 4_000_000 };
 
 export function rememberingCounter(
   count: Counter,
