@@ -9,7 +9,8 @@
  *   much each scavenge promoted to the old generation (what outlived the young generation).
  * Options in the environment: BENCH_API=chat, BENCH_RECORD=1 (the recorder on), BENCH_PACED=1
  * (5 ms between events, 64 at a time), BENCH_CONCURRENCY (streams at a time: 1, or 64 paced),
- * BENCH_TURN=claude-code (the 89 KB turn), BENCH_REQUESTS, BENCH_WARMUP,
+ * BENCH_TURN=claude-code (the 89 KB turn), BENCH_MODEL (the mock's answer, bench-text unless
+ * paced: bench-one, bench-tools; see bench-turns.ts), BENCH_REQUESTS, BENCH_WARMUP,
  * BENCH_WARMUP_CONCURRENCY, BENCH_TOP (lines per table), BENCH_NODE_ARGS (V8 flags to try).
  */
 import { startMockUpstream } from '../test/support/mock-openai/mock-upstream.ts';
@@ -48,7 +49,7 @@ const parley = await startParley({
   ],
 });
 const turn = process.env['BENCH_TURN'] === 'claude-code' ? claudeCodeTurn() : undefined;
-const model = paced ? 'bench-text-paced' : 'bench-text';
+const model = process.env['BENCH_MODEL'] ?? (paced ? 'bench-text-paced' : 'bench-text');
 const target = parleyTarget(parley, model, turn);
 await runStreams(target, warmup, warmupConcurrency);
 if (warmupConcurrency !== concurrency) await runStreams(target, 600, concurrency);
