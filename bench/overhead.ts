@@ -2,8 +2,9 @@
  * `npm run bench`: what Parley adds over talking to the upstream directly. The mock upstream
  * and this load generator share core 0; each server runs alone on core 1, so the CPU time /proc
  * reports for it is its own cost. For both upstream APIs, for a 200-delta text stream and a
- * two-tool-call turn, at concurrency 1, 16 and 64, it alternates rounds direct / two bare pipes
- * (the floors: bare-pipe.ts) / through Parley (recorder off) / through Parley (recorder on);
+ * two-tool-call turn, at concurrency 1, 16 and 64, it alternates rounds direct / three bare pipes
+ * (the floors: bare-pipe.ts; the third calls through the `openai` SDK as Parley does) / through
+ * Parley (recorder off) / through Parley (recorder on);
  * then the same answer to a real Claude Code turn at concurrency 1, and the text stream with
  * 5 ms between upstream events (64 clients starting at once, then with their starts spread).
  * Prints a table and a budget check and writes the same as JSON to bench/results/. Loopback
@@ -45,7 +46,14 @@ const PARLEY_SIDES = ['parley', 'parley+recorder'] as const;
 const PACED_PER_ROUND = 192;
 /** How long after the load RSS is read again. */
 const AFTER_MS = 12_000;
-const SIDES = ['direct', 'bare pipe', 'bare request', 'parley', 'parley+recorder'] as const;
+const SIDES = [
+  'direct',
+  'bare pipe',
+  'bare request',
+  'bare sdk',
+  'parley',
+  'parley+recorder',
+] as const;
 type Side = (typeof SIDES)[number];
 type ServerSide = Exclude<Side, 'direct'>;
 
@@ -146,7 +154,8 @@ for (const api of ['responses', 'chat'] as const) {
   const extra = ['--upstream-api', api];
   const servers: Record<ServerSide, ParleyProcess> = {
     'bare pipe': await startBarePipe({ upstreamUrl: mock.url, cpu: 1 }),
-    'bare request': await startBarePipe({ upstreamUrl: mock.url, cpu: 1, viaRequest: true }),
+    'bare request': await startBarePipe({ upstreamUrl: mock.url, cpu: 1, via: 'request' }),
+    'bare sdk': await startBarePipe({ upstreamUrl: mock.url, cpu: 1, via: 'sdk' }),
     parley: await startParley({
       upstreamUrl: mock.url,
       cpu: 1,
@@ -165,7 +174,13 @@ for (const api of ['responses', 'chat'] as const) {
     }),
     'parley+recorder': await startParley({ upstreamUrl: mock.url, cpu: 1, extraArgs: extra }),
   };
-  const serverSides = ['bare pipe', 'bare request', 'parley', 'parley+recorder'] as const;
+  const serverSides = [
+    'bare pipe',
+    'bare request',
+    'bare sdk',
+    'parley',
+    'parley+recorder',
+  ] as const;
   const idle = Object.fromEntries(serverSides.map((side) => [side, rssMb(servers[side].pid)]));
   const samplers = Object.fromEntries(
     serverSides.map((side) => [side, rssSampler(servers[side].pid)]),
@@ -176,6 +191,7 @@ for (const api of ['responses', 'chat'] as const) {
         return directTarget(api, model, mock.url, turn);
       case 'bare pipe':
       case 'bare request':
+      case 'bare sdk':
         return directTarget(api, model, servers[side].url, turn);
       default:
         return parleyTarget(servers[side], model, turn);
@@ -199,7 +215,7 @@ for (const api of ['responses', 'chat'] as const) {
 
   /**
    * One stream every few seconds to each of `sides` while another side runs its paced round (a
-   * round of all five takes some 20 s): a parley serve idle for 10 s runs its collection, which
+   * round of all six takes some 25 s): a parley serve idle for 10 s runs its collection, which
    * deoptimises 85–135 of its functions, and its next thousand or so streams then cost 40–90%
    * more CPU. The paced figures are of servers in use.
    */
@@ -481,7 +497,7 @@ for (const api of ['responses', 'chat'] as const) {
   };
   const bothPaced = [PACED_SHAPE, SPREAD_SHAPE] as const;
   const floors = (pick: (side: Side) => number): string =>
-    ` (bare pipe ${pick('bare pipe').toFixed(2)}, bare request ${pick('bare request').toFixed(2)} ms)`;
+    ` (bare pipe ${pick('bare pipe').toFixed(2)}, bare request ${pick('bare request').toFixed(2)}, bare sdk ${pick('bare sdk').toFixed(2)} ms)`;
   budget.push(
     {
       what: `${api}: Parley CPU per 200-delta stream, c=1 (<= 1.2 ms)`,
@@ -532,7 +548,7 @@ for (const [name, rss] of Object.entries(peakRss).filter(([name]) => name.includ
   const bare = (side: string): string => (peakRss[`${api} ${side}`]?.peak ?? Number.NaN).toFixed(0);
   budget.push({
     what: `${name}: peak RSS (<= 150 MB)`,
-    value: `${rss.peak.toFixed(0)} MB (bare pipe ${bare('bare pipe')}, bare request ${bare('bare request')} MB)`,
+    value: `${rss.peak.toFixed(0)} MB (bare pipe ${bare('bare pipe')}, bare request ${bare('bare request')}, bare sdk ${bare('bare sdk')} MB)`,
     ok: rss.peak <= 150,
   });
   // "Back near baseline after": within 50 MB of where it started idle.
@@ -552,7 +568,7 @@ function printApart(title: string, shape: Cell['shape']): void {
         Number.NaN
       ).toFixed(3);
     out.write(
-      `  ${api.padEnd(10)} parley ${cpuOf('parley')} ms, with recorder ${cpuOf('parley+recorder')} ms (bare pipe ${cpuOf('bare pipe')}, bare request ${cpuOf('bare request')} ms)\n`,
+      `  ${api.padEnd(10)} parley ${cpuOf('parley')} ms, with recorder ${cpuOf('parley+recorder')} ms (bare pipe ${cpuOf('bare pipe')}, bare request ${cpuOf('bare request')}, bare sdk ${cpuOf('bare sdk')} ms)\n`,
     );
   }
 }

@@ -69,14 +69,15 @@ export async function startParley(options: ParleyOptions): Promise<ParleyProcess
 
 /**
  * The bare HTTP pipe (bare-pipe.ts) in front of the same upstream: the floor of any proxy,
- * through Node's fetch or, with `viaRequest`, through undici's request as Parley calls.
+ * through Node's fetch (the default), undici's request as Parley calls, or Parley's own
+ * upstream client (the `openai` SDK over that request).
  */
 export function startBarePipe(
-  options: ParleyOptions & { readonly viaRequest?: boolean },
+  options: ParleyOptions & { readonly via?: 'fetch' | 'request' | 'sdk' },
 ): Promise<ParleyProcess> {
   const script = fileURLToPath(new URL('bare-pipe.ts', import.meta.url));
   const args = ['--experimental-transform-types', '--no-warnings', script, options.upstreamUrl];
-  if (options.viaRequest === true) args.push('--request');
+  if (options.via === 'request' || options.via === 'sdk') args.push(`--${options.via}`);
   return startServerProcess(args, options.cpu);
 }
 
