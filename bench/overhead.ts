@@ -8,7 +8,7 @@
  * then the same answer to a real Claude Code turn at concurrency 1, and the text stream with
  * 5 ms between upstream events (64 clients starting at once, then with their starts spread).
  * Prints a table and a budget check and writes the same as JSON to bench/results/. Loopback
- * only, bounded (about nine minutes at BENCH_SCALE=1).
+ * only, bounded (about ten minutes at BENCH_SCALE=1).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
