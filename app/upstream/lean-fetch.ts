@@ -37,6 +37,11 @@ class EventStreamResponse extends Response {
   }
 }
 
+/** The Response this fetch gives for an event stream: `stream` is its body, for takeEventStream. */
+export function eventStreamResponse(stream: Readable, init: ResponseInit): Response {
+  return new EventStreamResponse(stream, init);
+}
+
 /**
  * The event-stream body of a response this fetch returned, as a Node stream: given to the first
  * caller only (its reader), and no longer held by the response.
@@ -86,7 +91,7 @@ export function leanFetch(dispatcher: Dispatcher): Fetch {
     const eventStream = status >= 200 && status < 300 && type.startsWith('text/event-stream');
     // Statuses whose Response may not have a body.
     const bodiless = status === 204 || status === 205 || status === 304;
-    if (eventStream) return new EventStreamResponse(answer.body, { status, headers });
+    if (eventStream) return eventStreamResponse(answer.body, { status, headers });
     const whole = bodiless ? null : await answer.body.arrayBuffer();
     if (bodiless) answer.body.resume();
     return new Response(whole, { status, headers });

@@ -10,11 +10,12 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import OpenAI, { APIError, OpenAIError } from 'openai';
 import { Stream } from 'openai/core/streaming';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Agent } from 'undici';
-import { leanFetch } from '../../../app/upstream/lean-fetch.ts';
+import { eventStreamResponse, leanFetch } from '../../../app/upstream/lean-fetch.ts';
 import { readUpstreamEvents, type UpstreamBatch } from '../../../app/upstream/upstream-events.ts';
 import { mulberry32, randomChunks } from '../../support/chunkings.ts';
 import { sharedFixturesAvailable, sharedFixturesDir } from '../../support/shared-fixtures.ts';
@@ -654,6 +655,33 @@ describe('readUpstreamEvents on the lean fetch, against a loopback server', () =
     expect((error as APIError).message).toBe('boom');
     expect(seen).toEqual([{ a: 1 }]);
     expect(await cutShort(res)).toBe(true);
+  });
+});
+
+describe('readUpstreamEvents on a Node stream that hands out one chunk per read()', () => {
+  // Node 26 reads a byte stream one pushed chunk at a time (nodejs/node#60441), where 22 and 24
+  // joined all that was buffered; an object-mode stream does the former on every version.
+  it('delivers all that one readable event found as one batch, decoded across chunk edges', async () => {
+    const bytes = Buffer.from('data: {"a":1}\n\ndata: {"b":"é"}\n\ndata: {"c":3}\n\n');
+    const insideE = bytes.indexOf(0xa9); // the second byte of "é"
+    const stream = new Readable({ objectMode: true, read: () => undefined });
+    const batches: (readonly unknown[])[] = [];
+    const done = readUpstreamEvents(
+      eventStreamResponse(stream, { headers: { 'content-type': 'text/event-stream' } }),
+      new AbortController(),
+      (batch) => {
+        batches.push(batch.events);
+        return undefined;
+      },
+    );
+    stream.push(bytes.subarray(0, 7));
+    stream.push(bytes.subarray(7, insideE));
+    stream.push(bytes.subarray(insideE));
+    await sleep(20);
+    stream.push(Buffer.from('data: {"d":4}\n\ndata: [DONE]\n\n'));
+    stream.push(null);
+    await done;
+    expect(batches).toEqual([[{ a: 1 }, { b: 'é' }, { c: 3 }], [{ d: 4 }]]);
   });
 });
 
