@@ -154,12 +154,8 @@ class EventReading {
   }
 
   #chunk(bytes: Uint8Array): void {
-    this.#text(this.#utf8.decode(bytes, { stream: true }));
-  }
-
-  #text(text: string): void {
-    if (this.#state !== 'reading' || text === '') return;
-    this.#deliver(this.#sse.push(text), false);
+    if (this.#state !== 'reading') return;
+    this.#deliver(this.#sse.push(this.#utf8.decode(bytes, { stream: true })), false);
   }
 
   #end(): void {
