@@ -16,7 +16,11 @@ export class ProxyController {
   #queue: Promise<unknown> = Promise.resolve();
   readonly #listeners = new Set<(status: ProxyStatus) => void>();
 
-  constructor(private readonly startProxy: () => Promise<ProxyHandle>) {}
+  private readonly startProxy: () => Promise<ProxyHandle>;
+
+  constructor(startProxy: () => Promise<ProxyHandle>) {
+    this.startProxy = startProxy;
+  }
 
   get status(): ProxyStatus {
     return this.#status;

@@ -36,13 +36,17 @@ export function anthropicErrorBody(
 /** An error that already knows how the client must see it. Thrown inside the engine, sent once. */
 export class AnthropicError extends Error {
   override readonly name = 'AnthropicError';
+  readonly type: AnthropicErrorType;
+  readonly headers: Readonly<Record<string, string>>;
   readonly status: number;
   constructor(
-    readonly type: AnthropicErrorType,
+    type: AnthropicErrorType,
     message: string,
-    readonly headers: Readonly<Record<string, string>> = {},
+    headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
+    this.type = type;
+    this.headers = headers;
     this.status = anthropicErrorStatus[type];
   }
 }

@@ -43,11 +43,10 @@ export class ExchangeRecorder {
   /** Prices usage once the model is routed; until then (or never) there is no cost. */
   costOf: (usage: AnthropicUsage) => number | null = () => null;
 
-  constructor(
-    bus: TrafficBus | undefined,
-    readonly exchangeId: string,
-    clock: TrafficClock = systemClock,
-  ) {
+  readonly exchangeId: string;
+
+  constructor(bus: TrafficBus | undefined, exchangeId: string, clock: TrafficClock = systemClock) {
+    this.exchangeId = exchangeId;
     this.#bus = bus;
     this.#clock = clock;
     this.#startedAt = clock.monotonic();

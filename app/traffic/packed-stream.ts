@@ -42,7 +42,10 @@ function kindOf(type: StreamEvent['type'], name: string): number {
 /** One buffer of the arena, and how many kept texts and bodies are written in it. */
 export class ArenaChunk {
   holders = 0;
-  constructor(readonly bytes: Buffer) {}
+  readonly bytes: Buffer;
+  constructor(bytes: Buffer) {
+    this.bytes = bytes;
+  }
 }
 
 /** Where a text or a body was written: `chunk.bytes` from `start` to `end`. */

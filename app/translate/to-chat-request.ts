@@ -147,11 +147,15 @@ class ChatHistory {
   /** Calls of the last assistant message still waiting for their result. */
   #unanswered: string[] = [];
 
-  constructor(
-    private readonly systemRole: 'system' | 'developer',
-    private readonly dialect: ChatDialect,
-    private readonly notes: string[],
-  ) {}
+  private readonly systemRole: 'system' | 'developer';
+  private readonly dialect: ChatDialect;
+  private readonly notes: string[];
+
+  constructor(systemRole: 'system' | 'developer', dialect: ChatDialect, notes: string[]) {
+    this.systemRole = systemRole;
+    this.dialect = dialect;
+    this.notes = notes;
+  }
 
   system(text: string): void {
     this.#answerTheRest();
