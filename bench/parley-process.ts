@@ -76,7 +76,7 @@ export function startBarePipe(
   options: ParleyOptions & { readonly via?: 'fetch' | 'request' | 'sdk' },
 ): Promise<ParleyProcess> {
   const script = fileURLToPath(new URL('bare-pipe.ts', import.meta.url));
-  const args = ['--experimental-transform-types', '--no-warnings', script, options.upstreamUrl];
+  const args = ['--experimental-strip-types', '--no-warnings', script, options.upstreamUrl];
   if (options.via === 'request' || options.via === 'sdk') args.push(`--${options.via}`);
   return startServerProcess(args, options.cpu);
 }

@@ -2,8 +2,8 @@
 # Puts Node >= 22 first on PATH. The system Node on our machines is 20 (end of life); when the
 # `node` on PATH is older than 22, Node 24 is installed from the npm registry (the `node` package
 # ships the binary) into a per-user cache outside the repo, once. No global installs.
-# Not 26 yet: the benchmarks run TypeScript with --experimental-transform-types, which 26 dropped
-# (bench/README.md: on 26 Parley costs the same per stream, and less on large requests).
+# Not 26 yet: every benchmark figure in bench/README.md is of 24 (on 26 Parley costs the same per
+# stream and less on large requests; the benchmarks run on either).
 #
 #   source scripts/use-node.sh        # this shell gets a current node (and npm runs on it)
 #   scripts/use-node.sh npm test      # run one command with it
