@@ -46,16 +46,17 @@ const PARLEY_SIDES = ['parley', 'parley+recorder'] as const;
 const PACED_PER_ROUND = 192;
 /** How long after the load RSS is read again. */
 const AFTER_MS = 12_000;
-const SIDES = [
-  'direct',
+/** The servers in front of the mock, each measured against it: the bare pipes, then Parley. */
+const SERVER_SIDES = [
   'bare pipe',
   'bare request',
   'bare sdk',
   'parley',
   'parley+recorder',
 ] as const;
+const SIDES = ['direct', ...SERVER_SIDES] as const;
 type Side = (typeof SIDES)[number];
-type ServerSide = Exclude<Side, 'direct'>;
+type ServerSide = (typeof SERVER_SIDES)[number];
 
 const scale = Number(process.env['BENCH_SCALE'] ?? 1);
 const rounds = 3;
@@ -174,16 +175,9 @@ for (const api of ['responses', 'chat'] as const) {
     }),
     'parley+recorder': await startParley({ upstreamUrl: mock.url, cpu: 1, extraArgs: extra }),
   };
-  const serverSides = [
-    'bare pipe',
-    'bare request',
-    'bare sdk',
-    'parley',
-    'parley+recorder',
-  ] as const;
-  const idle = Object.fromEntries(serverSides.map((side) => [side, rssMb(servers[side].pid)]));
+  const idle = Object.fromEntries(SERVER_SIDES.map((side) => [side, rssMb(servers[side].pid)]));
   const samplers = Object.fromEntries(
-    serverSides.map((side) => [side, rssSampler(servers[side].pid)]),
+    SERVER_SIDES.map((side) => [side, rssSampler(servers[side].pid)]),
   );
   const targetOf = (side: Side, model: string, turn?: object): StreamTarget => {
     switch (side) {
@@ -347,7 +341,7 @@ for (const api of ['responses', 'chat'] as const) {
 
   // Past the idle collection parley serve runs 10 s after its last stream (server/idle-gc.ts).
   await new Promise((resolve) => setTimeout(resolve, AFTER_MS));
-  for (const side of serverSides) {
+  for (const side of SERVER_SIDES) {
     peakRss[`${api} ${side}`] = {
       idle: idle[side] ?? Number.NaN,
       peak: samplers[side]?.stop() ?? Number.NaN,
