@@ -1,5 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { IDLE_GC_DELAY_MS, IdleCollector } from '../../../app/server/idle-gc.ts';
+import {
+  IDLE_GC_DELAY_MS,
+  IdleCollector,
+  idleCollector,
+  TRIM_DELAY_MS,
+} from '../../../app/server/idle-gc.ts';
 import { InFlightStreams } from '../../../app/server/in-flight.ts';
 
 describe('IdleCollector, watching the streams in flight', () => {
@@ -88,5 +93,46 @@ describe('IdleCollector, watching the streams in flight', () => {
     collector.stop();
     vi.advanceTimersByTime(IDLE_GC_DELAY_MS * 2);
     expect(collected).toBe(0);
+  });
+});
+
+describe('idleCollector', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('is there only where gc is exposed', () => {
+    expect(idleCollector(undefined, () => undefined)).toBeUndefined();
+  });
+
+  it("collects fully and at once, and hands the C heap's free pages back a second later", () => {
+    const calls: string[] = [];
+    const gc = vi.fn(() => {
+      calls.push('gc');
+    }) as unknown as NodeJS.GCFunction;
+    const collector = idleCollector(gc, () => calls.push('trim'));
+    collector?.busy();
+    collector?.idle();
+    vi.advanceTimersByTime(IDLE_GC_DELAY_MS);
+    expect(calls).toEqual(['gc']);
+    vi.advanceTimersByTime(TRIM_DELAY_MS - 1);
+    expect(calls).toEqual(['gc']);
+    vi.advanceTimersByTime(1);
+    expect(calls).toEqual(['gc', 'trim']);
+    expect(gc).toHaveBeenCalledWith({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+  });
+
+  it('still collects where there is nothing to trim with', () => {
+    let collected = 0;
+    const gc = (() => (collected += 1)) as unknown as NodeJS.GCFunction;
+    const collector = idleCollector(gc, undefined);
+    collector?.busy();
+    collector?.idle();
+    vi.advanceTimersByTime(IDLE_GC_DELAY_MS + TRIM_DELAY_MS);
+    expect(collected).toBe(1);
+    expect(vi.getTimerCount()).toBe(0);
   });
 });
