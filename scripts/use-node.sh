@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Puts Node >= 22 first on PATH. The system Node on our machines is 20 (end of life); when the
-# `node` on PATH is older than 22, Node 24 is installed from the npm registry (the `node` package
-# ships the binary) into a per-user cache outside the repo, once. No global installs.
-# Not 26 yet: every benchmark figure in bench/README.md is of 24 (on 26 Parley costs the same per
-# stream and less on large requests; the benchmarks run on either).
+# `node` on PATH is older than 22, Node 26 (the active LTS line) is installed from the npm
+# registry (the `node` package ships the binary) into a per-user cache outside the repo, once. No
+# global installs. On 26 `parley serve` hands the C heap's free pages back once idle (its node:ffi
+# reaches glibc's malloc_trim) and costs less on large Claude Code turns; see bench/README.md.
 #
 #   source scripts/use-node.sh        # this shell gets a current node (and npm runs on it)
 #   scripts/use-node.sh npm test      # run one command with it
-PARLEY_NODE_VERSION="${PARLEY_NODE_VERSION:-24.21.0}"
+PARLEY_NODE_VERSION="${PARLEY_NODE_VERSION:-26.10.0}"
 
 parley_node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 
