@@ -339,7 +339,8 @@ for (const api of ['responses', 'chat'] as const) {
       });
   }
 
-  // Past the idle collection parley serve runs 10 s after its last stream (server/idle-gc.ts).
+  // Past the idle collection parley serve runs 10 s after its last stream, and the C heap's trim
+  // a second later (server/idle-gc.ts).
   await new Promise((resolve) => setTimeout(resolve, AFTER_MS));
   for (const side of SERVER_SIDES) {
     peakRss[`${api} ${side}`] = {
@@ -545,11 +546,13 @@ for (const [name, rss] of Object.entries(peakRss).filter(([name]) => name.includ
     value: `${rss.peak.toFixed(0)} MB (bare pipe ${bare('bare pipe')}, bare request ${bare('bare request')}, bare sdk ${bare('bare sdk')} MB)`,
     ok: rss.peak <= 150,
   });
-  // "Back near baseline after": within 50 MB of where it started idle.
+  // "Back near baseline after": within 10 MB of where it started idle. The recorder keeps its
+  // store of exchanges by design (up to 64 MB), so that side gets 50.
+  const slackMb = name.endsWith('recorder') ? 50 : 10;
   budget.push({
-    what: `${name}: RSS ${String(AFTER_MS / 1000)} s after (<= idle + 50 MB)`,
+    what: `${name}: RSS ${String(AFTER_MS / 1000)} s after (<= idle + ${String(slackMb)} MB)`,
     value: `${rss.after.toFixed(0)} MB (idle ${rss.idle.toFixed(0)} MB)`,
-    ok: rss.after <= rss.idle + 50,
+    ok: rss.after <= rss.idle + slackMb,
   });
 }
 /** CPU per request of one shape at c=1, on every server side. */
