@@ -79,7 +79,8 @@ export class IdleCollector {
 
 /**
  * V8 frees the memory of the buffers a collection found dead on a helper thread, after the
- * collection: trimmed at once, the C heap gave back 10–90 MB of 125 freed, a second later all.
+ * collection: trimmed at once, the C heap gave back 10–91 MB of the 125 MB a test had freed; half
+ * a second later, all of it.
  */
 export const TRIM_DELAY_MS = 1_000;
 

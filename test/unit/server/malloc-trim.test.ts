@@ -30,7 +30,7 @@ if (!canTrim) {
 }
 
 describe('loadMallocTrim', () => {
-  it('binds malloc_trim where it can be called, and nothing elsewhere', () => {
+  it('binds malloc_trim where it can be called, and nothing elsewhere', async () => {
     const warnings: Error[] = [];
     const onWarning = (warning: Error): void => {
       warnings.push(warning);
@@ -40,6 +40,8 @@ describe('loadMallocTrim', () => {
       const trim = loadMallocTrim();
       expect(trim === undefined ? 'none' : typeof trim).toBe(canTrim ? 'function' : 'none');
       expect(() => trim?.()).not.toThrow();
+      // Warnings are emitted on a later tick.
+      await new Promise((resolve) => setImmediate(resolve));
     } finally {
       process.off('warning', onWarning);
     }
