@@ -31,7 +31,12 @@ export function loadMallocTrim(): (() => void) | undefined {
     ];
     if (!isTrim(trim)) return undefined;
     return () => {
-      trim(0n);
+      // It runs from a timer: a failure here must not take the proxy down.
+      try {
+        trim(0n);
+      } catch {
+        // Nothing given back this time.
+      }
     };
   } catch {
     // The permission model without --allow-ffi, or a node:ffi that changed: do without.
