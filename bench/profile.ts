@@ -189,15 +189,24 @@ async function reportHeap(session: InspectorSession): Promise<void> {
 }
 
 function reportGc(lines: readonly string[]): void {
-  const fields = (line: string): Map<string, string> =>
-    new Map(
+  // Node 22 and 24 print `key=value` pairs; Node 26 (V8 14) prints `GC: {json}`.
+  const fields = (line: string): Map<string, string> => {
+    const json = line.indexOf('GC: {');
+    if (json !== -1) {
+      const record = JSON.parse(line.slice(json + 4)) as Record<string, unknown>;
+      return new Map(Object.entries(record).map(([key, value]) => [key, String(value)]));
+    }
+    return new Map(
       line
         .split(' ')
         .map((pair) => pair.split('='))
         .filter((pair): pair is [string, string] => pair.length === 2)
         .map(([key, value]) => [key, value]),
     );
-  const collections = lines.filter((line) => line.includes('gc=')).map(fields);
+  };
+  const collections = lines
+    .filter((line) => line.includes('gc=') || line.includes('GC: {'))
+    .map(fields);
   const kinds = new Map<string, Map<string, string>[]>();
   for (const gc of collections) {
     const kind = gc.get('gc') ?? '?';
