@@ -86,13 +86,15 @@ export const TRIM_DELAY_MS = 1_000;
 
 /**
  * The collector, when this process may collect (`gc` is exposed). A second after the collection,
- * the C heap's free pages go back to the system where that can be done (malloc-trim.ts).
+ * the C heap's free pages go back to the system where that can be done (malloc-trim.ts); the
+ * trim is looked for only then, so a process that cannot collect loads no `node:ffi`.
  */
 export function idleCollector(
   gc: NodeJS.GCFunction | undefined = globalThis.gc,
-  trimMalloc: (() => void) | undefined = loadMallocTrim(),
+  loadTrim: () => (() => void) | undefined = loadMallocTrim,
 ): IdleCollector | undefined {
   if (gc === undefined) return undefined;
+  const trimMalloc = loadTrim();
   return new IdleCollector(() => {
     // The last-resort flavour also hands freed pages back to the system; a regular one keeps them.
     gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });

@@ -104,8 +104,10 @@ describe('idleCollector', () => {
     vi.useRealTimers();
   });
 
-  it('is there only where gc is exposed', () => {
-    expect(idleCollector(undefined, () => undefined)).toBeUndefined();
+  it('is there only where gc is exposed, and then looks for no trim', () => {
+    const loadTrim = vi.fn(() => undefined);
+    expect(idleCollector(undefined, loadTrim)).toBeUndefined();
+    expect(loadTrim).not.toHaveBeenCalled();
   });
 
   it("collects fully and at once, and hands the C heap's free pages back a second later", () => {
@@ -113,7 +115,7 @@ describe('idleCollector', () => {
     const gc = vi.fn(() => {
       calls.push('gc');
     }) as unknown as NodeJS.GCFunction;
-    const collector = idleCollector(gc, () => calls.push('trim'));
+    const collector = idleCollector(gc, () => () => calls.push('trim'));
     collector?.busy();
     collector?.idle();
     vi.advanceTimersByTime(IDLE_GC_DELAY_MS);
@@ -128,11 +130,12 @@ describe('idleCollector', () => {
   it('still collects where there is nothing to trim with', () => {
     let collected = 0;
     const gc = (() => (collected += 1)) as unknown as NodeJS.GCFunction;
-    const collector = idleCollector(gc, undefined);
+    const collector = idleCollector(gc, () => undefined);
     collector?.busy();
     collector?.idle();
-    vi.advanceTimersByTime(IDLE_GC_DELAY_MS + TRIM_DELAY_MS);
+    vi.advanceTimersByTime(IDLE_GC_DELAY_MS);
     expect(collected).toBe(1);
+    // No trim is waiting for its turn.
     expect(vi.getTimerCount()).toBe(0);
   });
 });
