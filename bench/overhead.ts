@@ -46,14 +46,10 @@ const PARLEY_SIDES = ['parley', 'parley+recorder'] as const;
 const PACED_PER_ROUND = 192;
 /** How long after the load RSS is read again. */
 const AFTER_MS = 12_000;
+/** The floors Parley's figures are printed beside (bare-pipe.ts). */
+const BARE_SIDES = ['bare pipe', 'bare request', 'bare sdk'] as const;
 /** The servers in front of the mock, each measured against it: the bare pipes, then Parley. */
-const SERVER_SIDES = [
-  'bare pipe',
-  'bare request',
-  'bare sdk',
-  'parley',
-  'parley+recorder',
-] as const;
+const SERVER_SIDES = [...BARE_SIDES, ...PARLEY_SIDES] as const;
 const SIDES = ['direct', ...SERVER_SIDES] as const;
 type Side = (typeof SIDES)[number];
 type ServerSide = (typeof SERVER_SIDES)[number];
@@ -492,7 +488,7 @@ for (const api of ['responses', 'chat'] as const) {
   };
   const bothPaced = [PACED_SHAPE, SPREAD_SHAPE] as const;
   const floors = (pick: (side: Side) => number): string =>
-    ` (bare pipe ${pick('bare pipe').toFixed(2)}, bare request ${pick('bare request').toFixed(2)}, bare sdk ${pick('bare sdk').toFixed(2)} ms)`;
+    barePipes((side) => pick(side).toFixed(2), 'ms');
   budget.push(
     {
       what: `${api}: Parley CPU per 200-delta stream, c=1 (<= 1.2 ms)`,
@@ -540,10 +536,11 @@ for (const api of ['responses', 'chat'] as const) {
 }
 for (const [name, rss] of Object.entries(peakRss).filter(([name]) => name.includes('parley'))) {
   const api = name.split(' ')[0] ?? '';
-  const bare = (side: string): string => (peakRss[`${api} ${side}`]?.peak ?? Number.NaN).toFixed(0);
+  const peakOf = (side: string): string =>
+    (peakRss[`${api} ${side}`]?.peak ?? Number.NaN).toFixed(0);
   budget.push({
     what: `${name}: peak RSS (<= 150 MB)`,
-    value: `${rss.peak.toFixed(0)} MB (bare pipe ${bare('bare pipe')}, bare request ${bare('bare request')}, bare sdk ${bare('bare sdk')} MB)`,
+    value: `${rss.peak.toFixed(0)} MB${barePipes(peakOf, 'MB')}`,
     ok: rss.peak <= 150,
   });
   // "Back near baseline after": within 10 MB of where it started idle. The recorder keeps its
@@ -555,6 +552,10 @@ for (const [name, rss] of Object.entries(peakRss).filter(([name]) => name.includ
     ok: rss.after <= rss.idle + slackMb,
   });
 }
+/** The bare pipes' figures, as printed beside Parley's: ` (bare pipe 0.61, … ms)`. */
+function barePipes(figure: (side: (typeof BARE_SIDES)[number]) => string, unit: string): string {
+  return ` (${BARE_SIDES.map((side) => `${side} ${figure(side)}`).join(', ')} ${unit})`;
+}
 /** CPU per request of one shape at c=1, on every server side. */
 function printApart(title: string, shape: Cell['shape']): void {
   out.write(`\nNot in the budget: ${title}, c=1\n`);
@@ -565,7 +566,7 @@ function printApart(title: string, shape: Cell['shape']): void {
         Number.NaN
       ).toFixed(3);
     out.write(
-      `  ${api.padEnd(10)} parley ${cpuOf('parley')} ms, with recorder ${cpuOf('parley+recorder')} ms (bare pipe ${cpuOf('bare pipe')}, bare request ${cpuOf('bare request')}, bare sdk ${cpuOf('bare sdk')} ms)\n`,
+      `  ${api.padEnd(10)} parley ${cpuOf('parley')} ms, with recorder ${cpuOf('parley+recorder')} ms${barePipes(cpuOf, 'ms')}\n`,
     );
   }
 }
