@@ -186,6 +186,7 @@ function prepare(
       declaredToolNames: new Set((request.tools ?? []).map((tool) => tool.name)),
       stopSequences: translated.stopSequences,
       inputTokenEstimate: promptTokens,
+      contextWindow: capabilities.contextWindow,
       newToolUseId: () => randomId('toolu_'),
     },
   };

@@ -10,6 +10,8 @@ export interface AnswerContext {
   readonly stopSequences: readonly string[];
   /** Parley's estimate of the prompt, shown in message_start until the upstream reports. */
   readonly inputTokenEstimate: number;
+  /** The model's context window, for a context overflow reported inside the answer. */
+  readonly contextWindow?: number;
   /** The tools the client declared (a wrapper call is only unwrapped when not one of them). */
   readonly declaredToolNames?: ReadonlySet<string>;
   /** A fresh `toolu_…` id, for upstream call ids Anthropic clients would not accept (T3). */

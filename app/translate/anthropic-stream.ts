@@ -93,8 +93,13 @@ export class AnthropicStreamBuilder {
     return events;
   }
 
-  /** The first events of a take() become its array as they are: one event, one slot. */
+  /**
+   * The first events of a take() become its array as they are: one event, one slot. Nothing
+   * goes out after message_stop or an error event, whichever path tries (the method guards keep
+   * the state clean; this one keeps the wire clean).
+   */
   #push(...events: AnthropicStreamEvent[]): void {
+    if (this.#finished) return;
     if (this.#out) this.#out.push(...events);
     else this.#out = events;
   }
@@ -130,7 +135,7 @@ export class AnthropicStreamBuilder {
   }
 
   openText(key: Key): void {
-    if (this.#open?.kind === 'text' && this.#open.key === key) return;
+    if (this.#finished || (this.#open?.kind === 'text' && this.#open.key === key)) return;
     this.#openBlock({ kind: 'text', index: this.#nextIndex, key });
   }
 
@@ -148,6 +153,7 @@ export class AnthropicStreamBuilder {
   }
 
   openThinking(key: Key, item: { id: string; encryptedContent: string | null }): void {
+    if (this.#finished) return;
     this.#openBlock({
       kind: 'thinking',
       index: this.#nextIndex,
@@ -190,6 +196,7 @@ export class AnthropicStreamBuilder {
   }
 
   openTool(key: Key, id: string, name: string): void {
+    if (this.#finished) return;
     this.#toolUsed = true;
     const index = this.#nextIndex;
     this.#openBlock({ kind: 'tool_use', index, key, id, name, arguments: '' });
@@ -199,7 +206,7 @@ export class AnthropicStreamBuilder {
 
   toolArguments(delta: string): void {
     const open = this.#open;
-    if (open?.kind !== 'tool_use' || delta === '') return;
+    if (open?.kind !== 'tool_use' || delta === '' || this.#finished) return;
     open.arguments += delta;
     this.#outputChars += delta.length;
     this.#delta(open.index, { type: 'input_json_delta', partial_json: delta });
@@ -207,13 +214,14 @@ export class AnthropicStreamBuilder {
 
   /**
    * Closes the open tool block. Arguments that only came complete (`finalArguments`) are sent
-   * now; none at all become {} (T4); anything that is not JSON ends the stream with an error,
-   * because a client must never run a tool on an invented input.
+   * now; none at all become {} (T4) unless the answer was `cut` short, when none are as unknown
+   * as half of them; anything that is not JSON ends the stream with an error, because a client
+   * must never run a tool on an invented input.
    */
-  finishTool(finalArguments = ''): void {
+  finishTool(finalArguments = '', cut = false): void {
     const open = this.#open;
     if (open?.kind !== 'tool_use') return;
-    if (open.arguments === '') this.toolArguments(finalArguments || '{}');
+    if (open.arguments === '') this.toolArguments(finalArguments || (cut ? '' : '{}'));
     if (!isJson(open.arguments)) {
       this.fail('api_error', invalidArgumentsMessage(open.name));
       return;
@@ -223,6 +231,7 @@ export class AnthropicStreamBuilder {
 
   /** A whole tool call at once (one that arrived wrapped, or buffered out of order). */
   completeTool(key: Key, id: string, name: string, input: unknown): void {
+    if (this.#finished) return;
     this.openTool(key, id, name);
     this.toolArguments(JSON.stringify(input ?? {}));
     this.close();
@@ -238,12 +247,15 @@ export class AnthropicStreamBuilder {
     this.#push({ type: 'content_block_stop', index: open.index });
   }
 
-  /** The upstream finished: close up and end the message with this reason and usage. */
-  complete(reason: AnthropicStopReason, usage: UpstreamUsage | undefined): void {
+  /**
+   * The upstream finished: close up and end the message with this reason and usage. `cut`: it
+   * stopped at the output limit, so an open tool call may have been cut before its arguments.
+   */
+  complete(reason: AnthropicStopReason, usage: UpstreamUsage | undefined, cut = false): void {
     if (this.#finished) return;
     if (this.#open?.kind === 'tool_use') {
       // Cut off mid-arguments (max_output_tokens): the input cannot be completed honestly.
-      this.finishTool();
+      this.finishTool('', cut);
       if (this.finished) return; // (a getter: finishTool may have ended the stream)
     }
     this.close();

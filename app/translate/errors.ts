@@ -46,17 +46,17 @@ export function toAnthropicError(failure: UpstreamFailure, ctx: ErrorContext): A
     );
   }
   const upstream = `Upstream (${failure.upstreamModel}): ${failure.message}`;
-  if (failure.status === undefined) {
-    // An error event inside an upstream stream: only its code says what kind it is.
-    return new AnthropicError(streamErrorType(failure.code), upstream);
-  }
-  const status = failure.status;
   if (isContextOverflow(failure)) {
     return new AnthropicError(
       'invalid_request_error',
       contextOverflowMessage(failure.message, ctx),
     );
   }
+  if (failure.status === undefined) {
+    // An error event inside an upstream stream: only its code says what kind it is.
+    return new AnthropicError(streamErrorType(failure.code), upstream);
+  }
+  const status = failure.status;
   switch (status) {
     case 400:
     case 422:
@@ -73,7 +73,9 @@ export function toAnthropicError(failure: UpstreamFailure, ctx: ErrorContext): A
     case 404:
       return new AnthropicError(
         'not_found_error',
-        `The upstream does not know model "${failure.upstreamModel}" (or the base URL ${failure.baseUrl} is wrong): ${failure.message}`,
+        isAboutAnItem(failure)
+          ? upstream
+          : `The upstream does not know model "${failure.upstreamModel}" (or the base URL ${failure.baseUrl} is wrong): ${failure.message}`,
       );
     case 413:
       return new AnthropicError('request_too_large', upstream);
@@ -119,13 +121,51 @@ function rateLimited(failure: UpstreamFailure, message: string): AnthropicError 
   );
 }
 
-function isContextOverflow(failure: UpstreamFailure): boolean {
+/**
+ * A 404 for an item of the request (a reasoning item the upstream did not store) is not about the
+ * model or the URL: sending the user to check those would mislead. The model's own 404s name it.
+ */
+function isAboutAnItem(failure: UpstreamFailure): boolean {
+  return (
+    failure.code !== 'model_not_found' &&
+    !/\bmodel\b/i.test(failure.message) &&
+    /\bitems?\b/i.test(failure.message)
+  );
+}
+
+/**
+ * A failure the upstream reported inside its answer: a `response.failed`, or an error event of a
+ * stream that had begun. A context overflow can come this way too.
+ */
+export function answerFailure(
+  code: string | null,
+  message: string,
+  lead: string,
+  answer: { readonly inputTokenEstimate: number; readonly contextWindow?: number | undefined },
+): { type: AnthropicErrorType; message: string } {
+  if (answer.contextWindow !== undefined && isContextOverflow({ code, message })) {
+    return {
+      type: 'invalid_request_error',
+      message: contextOverflowMessage(message, {
+        promptTokenEstimate: answer.inputTokenEstimate,
+        contextWindow: answer.contextWindow,
+      }),
+    };
+  }
+  return { type: streamErrorType(code), message: `${lead}: ${message}` };
+}
+
+/** By its code or words; an HTTP answer only with a status that can mean it (or none: a stream). */
+function isContextOverflow(
+  failure: Pick<UpstreamFailure, 'code' | 'message'> & { readonly status?: number | undefined },
+): boolean {
+  const status = failure.status;
   return (
     (failure.code === 'context_length_exceeded' ||
       /maximum context length|context[_ ]length|too many tokens|prompt is too long/i.test(
         failure.message,
       )) &&
-    (failure.status === 400 || failure.status === 413 || failure.status === 422)
+    (status === undefined || status === 400 || status === 413 || status === 422)
   );
 }
 

@@ -6,7 +6,8 @@
  * parts; `content: ""` chunks that must not open a block; tool-call deltas keyed by index whose
  * id and name come once or on every delta, whole arguments in one chunk, or indexes that
  * interleave (T6: the first call streams; a later one is buffered until the open call's
- * arguments are complete, then emitted in order); finish_reason with the last delta or alone;
+ * arguments are complete, then emitted in order), or no index at all (Gemini: each call whole,
+ * told apart by its id); finish_reason with the last delta or alone;
  * usage on the finish chunk, after it with empty choices, under x_groq, or never (then it is
  * estimated); [DONE] missing after a finish (fine) or before one (an error event).
  */
@@ -46,6 +47,10 @@ export class ChatStreamTranslator {
   readonly #calls = new Map<number, Call>();
   readonly #usedIds = new Set<string>();
   #streaming: Call | undefined;
+  /** The call the last tool delta went to: where a delta without an index continues. */
+  #lastCall: Call | undefined;
+  /** Above every index seen, for a call that came without one. */
+  #nextIndex = 0;
   #finishReason: string | undefined;
   #usage: UpstreamUsage | undefined;
   #thinking = '';
@@ -131,15 +136,17 @@ export class ChatStreamTranslator {
   }
 
   #toolCall(delta: Record<string, unknown>): void {
-    const index = typeof delta['index'] === 'number' ? delta['index'] : 0;
+    const id = stringOf(delta['id']);
+    const index = typeof delta['index'] === 'number' ? delta['index'] : this.#unindexedCall(id);
+    this.#nextIndex = Math.max(this.#nextIndex, index + 1);
     const fn = asRecord(delta['function']);
     let call = this.#calls.get(index);
     if (!call) {
       call = { index, id: undefined, name: '', arguments: '', state: 'waiting' };
       this.#calls.set(index, call);
     }
+    this.#lastCall = call;
     // Some servers repeat the id and name on every delta; the first ones count.
-    const id = stringOf(delta['id']);
     if (call.id === undefined && id !== '') call.id = id;
     if (call.name === '') call.name = stringOf(fn['name']);
     const fragment = stringOf(fn['arguments']);
@@ -162,6 +169,16 @@ export class ChatStreamTranslator {
     this.#openCall(call);
   }
 
+  /**
+   * The index of a delta that has none: the call the last delta went to, unless this one names
+   * another id (a call with no id yet takes this one: merging fails safe, a split does not).
+   */
+  #unindexedCall(id: string): number {
+    const last = this.#lastCall;
+    if (last && (id === '' || last.id === undefined || last.id === id)) return last.index;
+    return this.#nextIndex;
+  }
+
   #openCall(call: Call): void {
     call.state = 'streaming';
     this.#streaming = call;
@@ -170,13 +187,13 @@ export class ChatStreamTranslator {
     this.#out.toolArguments(call.arguments);
   }
 
-  /** Closes the streaming call (its arguments validated), if any. */
-  #settleStreamingCall(): void {
+  /** Closes the streaming call (its arguments validated), if any; `cut`: see finishTool. */
+  #settleStreamingCall(cut = false): void {
     const call = this.#streaming;
     if (!call) return;
     this.#streaming = undefined;
     call.state = 'done';
-    this.#out.finishTool();
+    this.#out.finishTool('', cut);
   }
 
   #hasEarlierWaitingCall(call: Call): boolean {
@@ -186,10 +203,14 @@ export class ChatStreamTranslator {
     return false;
   }
 
-  /** At the end: the open call closes, buffered ones are emitted whole, in index order. */
+  /**
+   * At the end: the open call closes, buffered ones are emitted whole, in index order. After a
+   * `length` ending any of them may have been cut before its first argument (T4: not {}).
+   */
   #finishCalls(): void {
+    const cut = this.#finishReason === 'length';
     this.#signThinking();
-    this.#settleStreamingCall();
+    this.#settleStreamingCall(cut);
     const waiting = [...this.#calls.values()]
       .filter((call) => call.state === 'waiting')
       .sort((a, b) => a.index - b.index);
@@ -202,7 +223,7 @@ export class ChatStreamTranslator {
       }
       this.#openCall(call);
       this.#streaming = undefined;
-      this.#out.finishTool();
+      this.#out.finishTool('', cut);
     }
   }
 

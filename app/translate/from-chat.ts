@@ -43,6 +43,7 @@ export function toAnthropicMessageFromChat(
   if (cut.emit !== '') content.push({ type: 'text', text: cut.emit });
   const stopSequence = cut.matched ?? null;
 
+  const finish = stringOf(choice['finish_reason']);
   const calls = stopSequence === null ? asArray(message['tool_calls']).map(asRecord) : [];
   const usedIds = new Set<string>();
   for (const call of calls) {
@@ -51,11 +52,12 @@ export function toAnthropicMessageFromChat(
       callId: call['id'],
       name: stringOf(fn['name']),
       arguments: stringOf(fn['arguments']),
+      // Cut at the limit, only the last call can have lost its arguments.
+      cut: finish === 'length' && call === calls.at(-1),
     };
     content.push(...toolUseBlocks(upstreamCall, ctx, usedIds));
   }
 
-  const finish = stringOf(choice['finish_reason']);
   const usage = fromChatUsage(body['usage']);
   return {
     id: ctx.messageId,

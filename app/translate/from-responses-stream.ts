@@ -11,7 +11,7 @@ import type { AnthropicErrorType } from '../protocol/anthropic-errors.ts';
 import type { AnthropicStreamEvent } from '../protocol/anthropic-wire.ts';
 import { toolUseIdFor, type AnswerContext } from './answer-context.ts';
 import { AnthropicStreamBuilder, type StreamOutcome } from './anthropic-stream.ts';
-import { streamErrorType } from './errors.ts';
+import { answerFailure } from './errors.ts';
 import { asRecord, incompleteReason, summaryTexts } from './from-responses.ts';
 import { stopReason } from './stop-reason.ts';
 import {
@@ -29,6 +29,8 @@ type Json = Record<string, unknown>;
 export class ResponsesStreamTranslator {
   readonly #ctx: AnswerContext;
   readonly #out: AnthropicStreamBuilder;
+  /** Tool ids given so far: a server that repeats a call_id must not make two blocks share one. */
+  readonly #usedIds = new Set<string>();
   /** A `parallel` wrapper call being collected (some models wrap parallel calls in one). */
   #wrapper: { readonly name: string; readonly key: number; arguments: string } | undefined;
 
@@ -90,10 +92,13 @@ export class ResponsesStreamTranslator {
       case 'response.failed': {
         const error = asRecord(asRecord(data['response'])['error']);
         const message = stringOf(error['message']) || 'no reason given';
-        this.#out.fail(
-          streamErrorType(nullableString(error['code'])),
-          `Upstream response failed: ${message}`,
+        const failure = answerFailure(
+          nullableString(error['code']),
+          message,
+          'Upstream response failed',
+          this.#ctx,
         );
+        this.#out.fail(failure.type, failure.message);
         break;
       }
       case 'error': {
@@ -102,7 +107,8 @@ export class ResponsesStreamTranslator {
         const code = nullableString(data['code']) ?? nullableString(nested['code']);
         const message =
           stringOf(data['message']) || stringOf(nested['message']) || 'upstream error';
-        this.#out.fail(streamErrorType(code), `Upstream error: ${message}`);
+        const failure = answerFailure(code, message, 'Upstream error', this.#ctx);
+        this.#out.fail(failure.type, failure.message);
         break;
       }
       default:
@@ -140,7 +146,7 @@ export class ResponsesStreamTranslator {
           this.#wrapper = { name, key, arguments: '' };
           break;
         }
-        const id = toolUseIdFor(item['call_id'], this.#ctx);
+        const id = toolUseIdFor(item['call_id'], this.#ctx, this.#usedIds);
         this.#out.openTool(key, id, clientToolName(name, this.#ctx.toolNames));
         break;
       }
@@ -161,9 +167,10 @@ export class ResponsesStreamTranslator {
         break;
       }
       case 'function_call':
-        // Some servers send the arguments only here, or none at all (T4).
+        // Some servers send the arguments only here, or none at all (T4); an item that says it
+        // is incomplete was cut, and its missing arguments are not {}.
         if (this.#wrapper) this.#unwrap(stringOf(item['arguments']));
-        else this.#out.finishTool(stringOf(item['arguments']));
+        else this.#out.finishTool(stringOf(item['arguments']), item['status'] === 'incomplete');
         break;
       case 'message':
         if (this.#out.openKind === 'text') this.#out.close();
@@ -190,13 +197,15 @@ export class ResponsesStreamTranslator {
 
   #complete(response: Json): void {
     if (this.#wrapper) this.#unwrap('');
+    const incomplete = incompleteReason(response);
     const reason = stopReason({
       stopSequence: null,
       toolUsed: this.#out.toolUsed,
       refusal: this.#out.refusal,
-      incomplete: incompleteReason(response),
+      incomplete,
     });
-    this.#out.complete(reason, fromResponsesUsage(response['usage']));
+    const cut = incomplete === 'max_output_tokens';
+    this.#out.complete(reason, fromResponsesUsage(response['usage']), cut);
   }
 }
 

@@ -7,7 +7,7 @@
 import { AnthropicError } from '../protocol/anthropic-errors.ts';
 import type { AnthropicContentBlock, AnthropicMessage } from '../protocol/anthropic-wire.ts';
 import type { AnswerContext } from './answer-context.ts';
-import { streamErrorType } from './errors.ts';
+import { answerFailure } from './errors.ts';
 import { encodeReasoningSignature } from './reasoning-signature.ts';
 import { cutAtStopSequence } from './stop-sequences.ts';
 import { stopReason } from './stop-reason.ts';
@@ -21,17 +21,20 @@ export function toAnthropicMessage(response: unknown, ctx: AnswerContext): Anthr
   if (body['status'] === 'failed') {
     const error = asRecord(body['error']);
     const code = typeof error['code'] === 'string' ? error['code'] : null;
-    throw new AnthropicError(
-      streamErrorType(code),
-      `Upstream response failed: ${typeof error['message'] === 'string' ? error['message'] : 'no reason given'}`,
-    );
+    const message = typeof error['message'] === 'string' ? error['message'] : 'no reason given';
+    const failure = answerFailure(code, message, 'Upstream response failed', ctx);
+    throw new AnthropicError(failure.type, failure.message);
   }
   const content: AnthropicContentBlock[] = [];
   let refusal = false;
   let toolUsed = false;
   let stopSequence: string | null = null;
+  // A compatible server may repeat one call_id across calls; each block still needs its own id.
+  const usedIds = new Set<string>();
+  const atLimit = incompleteReason(body) === 'max_output_tokens';
+  const output = asArray(body['output']).map(asRecord);
 
-  for (const item of asArray(body['output']).map(asRecord)) {
+  for (const item of output) {
     if (stopSequence !== null) break;
     switch (item['type']) {
       case 'reasoning':
@@ -57,8 +60,11 @@ export function toAnthropicMessage(response: unknown, ctx: AnswerContext): Anthr
               callId: item['call_id'],
               name: typeof item['name'] === 'string' ? item['name'] : '',
               arguments: typeof item['arguments'] === 'string' ? item['arguments'] : '',
+              // At the limit only the last item can have been cut; the calls before it ended.
+              cut: item['status'] === 'incomplete' || (atLimit && item === output.at(-1)),
             },
             ctx,
+            usedIds,
           ),
         );
         toolUsed = true;

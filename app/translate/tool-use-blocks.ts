@@ -1,7 +1,8 @@
 /**
  * One upstream tool call as the tool_use block(s) the client gets, for both upstream APIs'
  * non-streaming answers: the name restored, a `parallel` wrapper unwrapped, the input parsed
- * (empty means {}, anything else must be JSON: an error, never an invented input).
+ * (empty means {} unless the answer was cut, anything else must be JSON: an error, never an
+ * invented input).
  */
 import { AnthropicError } from '../protocol/anthropic-errors.ts';
 import type { AnthropicContentBlock } from '../protocol/anthropic-wire.ts';
@@ -18,6 +19,8 @@ export interface UpstreamCall {
   readonly callId: unknown;
   readonly name: string;
   readonly arguments: string;
+  /** The answer stopped at the output limit: empty arguments may be cut ones, not none (T4). */
+  readonly cut?: boolean;
 }
 
 export function toolUseBlocks(
@@ -36,6 +39,9 @@ export function toolUseBlocks(
     }));
   }
   const name = clientToolName(call.name, ctx.toolNames);
+  if (call.cut === true && call.arguments.trim() === '') {
+    throw new AnthropicError('api_error', invalidArgumentsMessage(name));
+  }
   return [
     {
       type: 'tool_use',

@@ -319,6 +319,36 @@ describe.each(['responses', 'chat'] as const)('through the %s API', (api) => {
       });
     });
 
+    it('words a context overflow reported mid-stream as Claude Code compacts on', async () => {
+      const proxy = await startTestProxy();
+      proxy.mock.enqueue({
+        ...partial,
+        fault: {
+          kind: 'error-event',
+          afterEvents: 2,
+          error: {
+            type: 'invalid_request_error',
+            code: 'context_length_exceeded',
+            message: 'Your input exceeds the context window of this model.',
+          },
+        },
+      });
+      const { frames } = await postForSse(`${proxy.proxy.url}/v1/messages`, {
+        ...params,
+        stream: true,
+      });
+      expect(lifecycleViolations(frames)).toEqual([]);
+      expect(frames.at(-1)).toMatchObject({
+        event: 'error',
+        data: {
+          error: {
+            type: 'invalid_request_error',
+            message: expect.stringMatching(/^prompt is too long: \d+ tokens > \d+ maximum/),
+          },
+        },
+      });
+    });
+
     it('surfaces as an error to the SDK stream helper, which Claude Code answers with the non-streaming fallback', async () => {
       const proxy = await startTestProxy();
       proxy.mock.enqueue(

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MessagesRequest } from '../../../app/protocol/messages-request.ts';
 import {
+  answerFailure,
   streamErrorType,
   toAnthropicError,
   type UpstreamFailure,
@@ -39,6 +40,36 @@ describe('toAnthropicError', () => {
     expect(error.message).toMatch(/^prompt is too long: 400001 tokens > 400000 maximum/);
   });
 
+  it('rewords a context overflow reported inside a stream too (an error event has no status)', () => {
+    const inStream: UpstreamFailure = {
+      kind: 'http',
+      code: 'context_length_exceeded',
+      message: 'Your input exceeds the context window of this model.',
+      ...where,
+    };
+    expect(toAnthropicError(inStream, ctx)).toMatchObject({
+      type: 'invalid_request_error',
+      message: expect.stringMatching(/^prompt is too long: 400001 tokens > 400000 maximum/),
+    });
+    // A failed response (streamed or not) says it in its error object.
+    const answer = { inputTokenEstimate: 5000, contextWindow: 400_000 };
+    expect(
+      answerFailure(
+        'context_length_exceeded',
+        inStream.message,
+        'Upstream response failed',
+        answer,
+      ),
+    ).toEqual({
+      type: 'invalid_request_error',
+      message: expect.stringMatching(/^prompt is too long: 400001 tokens > 400000 maximum/),
+    });
+    expect(answerFailure('server_error', 'boom', 'Upstream response failed', answer)).toEqual({
+      type: 'api_error',
+      message: 'Upstream response failed: boom',
+    });
+  });
+
   it('keeps timeouts and connection failures apart', () => {
     expect(
       toAnthropicError({ kind: 'timeout', message: 'timed out', ...where }, ctx),
@@ -71,6 +102,22 @@ describe('toAnthropicError', () => {
         type,
       });
     }
+  });
+
+  it('sends a 404 to the model and the URL only when it is not about an item of the request', () => {
+    const model = toAnthropicError(
+      http(404, 'The model `gpt-5.1` does not exist or you do not have access to it.'),
+      ctx,
+    );
+    expect(model.message).toMatch(/^The upstream does not know model "gpt-5\.1" \(or the base URL/);
+    const route = toAnthropicError(http(404, 'Invalid URL (POST /v1/responses)'), ctx);
+    expect(route.message).toMatch(/^The upstream does not know model "gpt-5\.1" \(or the base URL/);
+
+    const stored =
+      "Item with id 'rs_123' not found. Items are not persisted when `store` is set to false.";
+    const item = toAnthropicError(http(404, stored), ctx);
+    expect(item).toMatchObject({ status: 404, type: 'not_found_error' });
+    expect(item.message).toBe(`Upstream (gpt-5.1): ${stored}`);
   });
 
   it('maps mid-stream error codes', () => {
