@@ -99,6 +99,7 @@ export const settingsFields = {
       maxOutputTokens: z.number().int().min(1).optional(),
       reasoningEfforts: z.array(z.enum(REASONING_EFFORTS)).optional(),
       acceptsSampling: z.boolean().optional(),
+      imageInput: z.boolean().optional(),
       price: z
         .object({
           inputPerMTok: z.number().min(0),

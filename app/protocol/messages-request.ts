@@ -43,7 +43,7 @@ const toolResultContent = z.union([
       textBlock,
       imageBlock,
       documentBlock,
-      // Other parts (search results, future kinds) are kept as text where they have any.
+      // Other parts (search results, future kinds): the translators send the words they carry.
       z.looseObject({ type: z.string() }),
     ]),
   ),

@@ -65,6 +65,37 @@ export function requestToolNames(request: MessagesRequest): ToolNameMap {
   return toolNameMap(names);
 }
 
+/**
+ * What stands in for an image the model cannot take. Dropping it would leave the model unaware;
+ * sending it would fail this turn and every later one, since the history keeps it.
+ */
+export function imageLeftOut(model: string, notes: string[]): string {
+  notes.push(`replaced an image with a line of text: ${model} does not take image input`);
+  return `[An image was here. It was not sent: ${model} does not take image input.]`;
+}
+
+/**
+ * The words of a part neither API has (a search result, a kind added later), so a tool's result
+ * keeps what it said; undefined when it has none.
+ */
+export function wordsOfUnknownPart(block: Block): string | undefined {
+  const record = block as Record<string, unknown>;
+  const nested = Array.isArray(record['content']) ? (record['content'] as unknown[]) : [];
+  const texts = [
+    record['title'],
+    record['source'],
+    record['text'],
+    ...nested.map(textField),
+  ].filter((value): value is string => typeof value === 'string' && value !== '');
+  return texts.length > 0 ? texts.join('\n') : undefined;
+}
+
+function textField(part: unknown): unknown {
+  return typeof part === 'object' && part !== null
+    ? (part as Record<string, unknown>)['text']
+    : undefined;
+}
+
 /** Text of the text blocks (system messages and the like); anything else is noted and dropped. */
 export function textOf(blocks: readonly Block[], where: string, notes: string[]): string {
   return blocks

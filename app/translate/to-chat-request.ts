@@ -5,10 +5,12 @@
  * developer messages; text/image/document -> content parts (a PDF only where the provider takes
  * files, else a clear 400); assistant text + tool_use -> one assistant message with tool_calls;
  * tool_results -> `tool` messages directly after it, in order, then the user's own text (T18),
- * images from tool results re-sent in a user message (tool messages take text only); a call
+ * images and files from tool results re-sent in a user message (tool messages take text only;
+ * a PDF where the provider takes no files becomes a line of text there); a call
  * with no result gets a synthetic one so the history is accepted; earlier reasoning sent back as
  * reasoning_content where the provider requires it (T13); tools, tool_choice, parallel calls;
- * max tokens under the provider's parameter name, clamped; sampling per model (T9).
+ * max tokens under the provider's parameter name, clamped; sampling per model (T9); images for a
+ * model without image input, and parts neither API has, as text.
  * Drops on purpose, with a note: server tools, foreign or redacted thinking, unknown blocks,
  * top_k, and stop sequences (emulated on the answer, so Parley knows which one matched).
  */
@@ -35,10 +37,12 @@ import { decodeReasoningSignature } from './reasoning-signature.ts';
 import {
   blocksOf,
   clampOutputTokens,
+  imageLeftOut,
   requestToolNames,
   samplingFields,
   systemText,
   textOf,
+  wordsOfUnknownPart,
   type Block,
 } from './request-common.ts';
 import type { TranslatedRequest } from './to-responses-request.ts';
@@ -63,7 +67,10 @@ export function toChatRequest(
   const { capabilities: caps, dialect } = ctx;
   const systemRole =
     dialect.developerRole && caps.reasoningEfforts.length > 0 ? 'developer' : 'system';
-  const messages = new ChatHistory(systemRole, dialect, notes);
+  const messages = new ChatHistory(systemRole, dialect, notes, {
+    model: ctx.upstreamModel,
+    imageInput: caps.imageInput,
+  });
   const system = systemText(request.system);
   if (system !== undefined) messages.system(system);
   for (const message of request.messages) messages.add(message.role, blocksOf(message));
@@ -106,7 +113,11 @@ export function toChatRequest(
     else if (choice?.type === 'any') body.tool_choice = 'required';
     else if (choice?.type === 'none') body.tool_choice = 'none';
     else if (choice?.type === 'tool') {
-      body.tool_choice = { type: 'function', function: { name: upstreamToolName(choice.name) } };
+      const name = upstreamToolName(choice.name);
+      // A server tool of that name was dropped: naming it would be a 400.
+      if (tools.some((tool) => tool.type === 'function' && tool.function.name === name)) {
+        body.tool_choice = { type: 'function', function: { name } };
+      } else notes.push(`dropped tool_choice naming ${choice.name}: no tool of that name was sent`);
     }
     // Only with tools: some servers answer 400 to parallel_tool_calls without them.
     if (
@@ -150,11 +161,18 @@ class ChatHistory {
   private readonly systemRole: 'system' | 'developer';
   private readonly dialect: ChatDialect;
   private readonly notes: string[];
+  private readonly model: { readonly model: string; readonly imageInput: boolean };
 
-  constructor(systemRole: 'system' | 'developer', dialect: ChatDialect, notes: string[]) {
+  constructor(
+    systemRole: 'system' | 'developer',
+    dialect: ChatDialect,
+    notes: string[],
+    model: { readonly model: string; readonly imageInput: boolean },
+  ) {
     this.systemRole = systemRole;
     this.dialect = dialect;
     this.notes = notes;
+    this.model = model;
   }
 
   system(text: string): void {
@@ -220,19 +238,19 @@ class ChatHistory {
 
   #user(blocks: Block[]): void {
     const parts: ChatCompletionContentPart[] = [];
-    const toolImages: ChatCompletionContentPartImage[] = [];
+    const toolAttachments: ChatCompletionContentPart[] = [];
     for (const block of blocks) {
       if (block.type === 'tool_result') {
-        this.#toolResult(block as ToolResultBlockParam, toolImages, parts);
-      } else parts.push(...this.#parts(block));
+        this.#toolResult(block as ToolResultBlockParam, toolAttachments, parts);
+      } else parts.push(...this.#parts(block, 'user'));
     }
     this.#answerTheRest();
-    if (toolImages.length > 0) {
+    if (toolAttachments.length > 0) {
       this.#messages.push({
         role: 'user',
         content: [
-          { type: 'text', text: 'Images returned by the tool calls above:' },
-          ...toolImages,
+          { type: 'text', text: `${attachmentsLead(toolAttachments)} by the tool calls above:` },
+          ...toolAttachments,
         ],
       });
     }
@@ -244,9 +262,10 @@ class ChatHistory {
     });
   }
 
+  /** Tool messages take text only: images and files go in a user message after them. */
   #toolResult(
     block: ToolResultBlockParam,
-    images: ChatCompletionContentPartImage[],
+    attachments: ChatCompletionContentPart[],
     userParts: ChatCompletionContentPart[],
   ): void {
     const texts: string[] = block.is_error === true ? ['Error:'] : [];
@@ -254,9 +273,9 @@ class ChatHistory {
     if (typeof content === 'string') texts.push(content);
     else {
       for (const part of content ?? []) {
-        for (const converted of this.#parts(part)) {
+        for (const converted of this.#parts(part, 'tool_result')) {
           if (converted.type === 'text') texts.push(converted.text);
-          else if (converted.type === 'image_url') images.push(converted);
+          else attachments.push(converted);
         }
       }
     }
@@ -283,30 +302,52 @@ class ChatHistory {
     this.#unanswered = [];
   }
 
-  #parts(block: Block): ChatCompletionContentPart[] {
+  #parts(block: Block, where: 'user' | 'tool_result'): ChatCompletionContentPart[] {
     const typed = block as ContentBlockParam;
     switch (typed.type) {
       case 'text':
         return [{ type: 'text', text: typed.text }];
       case 'image':
-        return [imagePart(typed)];
+        return [
+          this.model.imageInput
+            ? imagePart(typed)
+            : { type: 'text', text: imageLeftOut(this.model.model, this.notes) },
+        ];
       case 'document':
-        return [this.#documentPart(typed)];
-      default:
-        this.notes.push(`dropped a user ${block.type} block`);
-        return [];
+        return [this.#documentPart(typed, where)];
+      default: {
+        const words = wordsOfUnknownPart(block);
+        this.notes.push(
+          words === undefined
+            ? `dropped a ${where} ${block.type} block`
+            : `sent a ${where} ${block.type} block as its text`,
+        );
+        return words === undefined ? [] : [{ type: 'text', text: words }];
+      }
     }
   }
 
-  #documentPart(block: DocumentBlockParam): ChatCompletionContentPart {
+  #documentPart(
+    block: DocumentBlockParam,
+    where: 'user' | 'tool_result',
+  ): ChatCompletionContentPart {
     const source = block.source;
     if (source.type === 'text') {
       return { type: 'text', text: block.title ? `${block.title}\n\n${source.data}` : source.data };
     }
     if (!this.dialect.fileParts || source.type === 'url') {
+      const what = source.type === 'url' ? 'documents by URL' : `${source.media_type} documents`;
+      if (where === 'tool_result') {
+        // A tool's output stays in the history: failing on it would fail every later turn.
+        this.notes.push(`replaced a tool's document with a line of text: no ${what} here`);
+        return {
+          type: 'text',
+          text: `[A document${block.title ? ` (${block.title})` : ''} was here. It was not sent: this upstream cannot read ${what} over Chat Completions.]`,
+        };
+      }
       throw new AnthropicError(
         'invalid_request_error',
-        `document: this upstream cannot read ${source.type === 'url' ? 'documents by URL' : `${source.media_type} documents`} over Chat Completions; send the text instead`,
+        `document: this upstream cannot read ${what} over Chat Completions; send the text instead`,
       );
     }
     const filename = block.title ?? 'document.pdf';
@@ -315,6 +356,12 @@ class ChatHistory {
       file: { filename, file_data: `data:${source.media_type};base64,${source.data}` },
     };
   }
+}
+
+function attachmentsLead(parts: readonly ChatCompletionContentPart[]): string {
+  const images = parts.filter((part) => part.type === 'image_url').length;
+  if (images === parts.length) return 'Images returned';
+  return images === 0 ? 'Files returned' : 'Images and files returned';
 }
 
 function imagePart(block: ImageBlockParam): ChatCompletionContentPartImage {

@@ -5,10 +5,12 @@
  * messages -> developer items; user text/image/document -> input parts; tool_result ->
  * function_call_output with every part kept and errors marked; assistant text -> assistant
  * message; tool_use -> function_call without item id (T2); Parley-minted thinking -> the reasoning
- * item it carries (T12); tools with strict:false and no $schema (T10); long names shortened;
- * tool_choice; max_tokens clamped (T19); sampling dropped for reasoning models (T9); thinking ->
- * reasoning effort; metadata.user_id -> its hash only (T21); store:false (T11).
- * Drops on purpose, with a note: foreign thinking, redacted_thinking, unknown blocks, server
+ * item it carries, only with its encrypted content (T12, T2); tools with strict:false and no
+ * $schema (T10); long names shortened; tool_choice, only naming a tool that was sent; images for
+ * a model without image input, and parts neither API has, as text; max_tokens clamped (T19);
+ * sampling dropped for reasoning models (T9); thinking -> reasoning effort; metadata.user_id ->
+ * its hash only (T21); store:false (T11).
+ * Drops on purpose, with a note: foreign thinking, redacted_thinking, parts without words, server
  * tools the model lacks, top_k, and the stop sequences (emulated by the response side instead).
  */
 import type {
@@ -24,6 +26,7 @@ import type {
   ImageBlockParam,
   MessageParam,
   MessagesRequest,
+  ToolParam,
   ToolResultBlockParam,
 } from '../protocol/messages-request.ts';
 import type { ModelCapabilities } from '../upstream/capabilities.ts';
@@ -32,10 +35,12 @@ import { decodeReasoningSignature } from './reasoning-signature.ts';
 import {
   blocksOf,
   clampOutputTokens,
+  imageLeftOut,
   requestToolNames,
   samplingFields,
   systemText,
   textOf,
+  wordsOfUnknownPart,
   type Block,
 } from './request-common.ts';
 import {
@@ -66,15 +71,23 @@ export interface TranslatedRequest<Body = ResponsesRequestBody> {
   readonly notes: readonly string[];
 }
 
+/** What converting the history needs besides its blocks. */
+interface History {
+  readonly notes: string[];
+  readonly model: string;
+  readonly imageInput: boolean;
+}
+
 export function toResponsesRequest(
   request: MessagesRequest,
   ctx: ResponsesRequestContext,
 ): TranslatedRequest {
   const notes: string[] = [];
   const caps = ctx.capabilities;
+  const history: History = { notes, model: ctx.upstreamModel, imageInput: caps.imageInput };
   const body: ResponsesRequestBody = {
     model: ctx.upstreamModel,
-    input: request.messages.flatMap((message) => messageItems(message, notes)),
+    input: request.messages.flatMap((message) => messageItems(message, history)),
     store: false,
     max_output_tokens: clampOutputTokens(request.max_tokens, caps, 'max_output_tokens', notes),
   };
@@ -101,16 +114,16 @@ export function toResponsesRequest(
   });
   if (tools.length > 0) body.tools = tools;
 
+  // Without tools a choice is a 400 upstream ("required" of nothing), as on the Chat path.
   const choice = request.tool_choice;
-  if (choice) {
-    if (choice.type === 'auto') body.tool_choice = 'auto';
-    else if (choice.type === 'any') body.tool_choice = 'required';
-    else if (choice.type === 'none') body.tool_choice = 'none';
-    else body.tool_choice = { type: 'function', name: upstreamToolName(choice.name) };
+  if (choice && tools.length > 0) {
+    const toolChoice = responsesToolChoice(choice, tools, request.tools ?? []);
+    if (toolChoice !== undefined) body.tool_choice = toolChoice;
+    else notes.push(`dropped tool_choice naming ${toolChoiceName(choice)}: no such tool was sent`);
     if ('disable_parallel_tool_use' in choice && choice.disable_parallel_tool_use === true) {
       body.parallel_tool_calls = false;
     }
-  }
+  } else if (choice) notes.push(`dropped tool_choice ${choice.type}: no tools were sent`);
 
   Object.assign(body, samplingFields(request, caps, ctx.upstreamModel, notes));
 
@@ -135,22 +148,59 @@ export function toResponsesRequest(
   };
 }
 
-function messageItems(message: MessageParam, notes: string[]): ResponseInputItem[] {
+type ToolChoice = NonNullable<MessagesRequest['tool_choice']>;
+
+/** A named tool must be one that went upstream; the hosted web search is named by its type. */
+function responsesToolChoice(
+  choice: ToolChoice,
+  sent: readonly Tool[],
+  declared: readonly ToolParam[],
+): ResponsesRequestBody['tool_choice'] {
+  switch (choice.type) {
+    case 'auto':
+      return 'auto';
+    case 'any':
+      return 'required';
+    case 'none':
+      return 'none';
+    case 'tool': {
+      const name = upstreamToolName(choice.name);
+      if (sent.some((tool) => tool.type === 'function' && tool.name === name)) {
+        return { type: 'function', name };
+      }
+      const tool = declared.find((candidate) => candidate.name === choice.name);
+      const searchSent = sent.some((candidate) => candidate.type === 'web_search');
+      return tool && isWebSearchTool(tool) && searchSent
+        ? { type: 'allowed_tools', mode: 'required', tools: [{ type: 'web_search' }] }
+        : undefined;
+    }
+  }
+}
+
+function toolChoiceName(choice: ToolChoice): string {
+  return choice.type === 'tool' ? choice.name : choice.type;
+}
+
+function messageItems(message: MessageParam, history: History): ResponseInputItem[] {
   const blocks = blocksOf(message);
   switch (message.role) {
     case 'system':
       return [
-        { type: 'message', role: 'developer', content: textOf(blocks, 'system-message', notes) },
+        {
+          type: 'message',
+          role: 'developer',
+          content: textOf(blocks, 'system-message', history.notes),
+        },
       ];
     case 'user':
-      return userItems(blocks, notes);
+      return userItems(blocks, history);
     case 'assistant':
-      return assistantItems(blocks, notes);
+      return assistantItems(blocks, history);
   }
 }
 
 /** User content in order; a tool_result closes the pending user message so the order holds. */
-function userItems(blocks: Block[], notes: string[]): ResponseInputItem[] {
+function userItems(blocks: Block[], history: History): ResponseInputItem[] {
   const items: ResponseInputItem[] = [];
   let pending: ResponseInputContent[] = [];
   const flush = (): void => {
@@ -160,17 +210,17 @@ function userItems(blocks: Block[], notes: string[]): ResponseInputItem[] {
   for (const block of blocks) {
     if (block.type === 'tool_result') {
       flush();
-      items.push(functionCallOutput(block as ToolResultBlockParam, notes));
+      items.push(functionCallOutput(block as ToolResultBlockParam, history));
       continue;
     }
-    const part = inputPart(block, notes);
+    const part = inputPart(block, history);
     if (part) pending.push(part);
   }
   flush();
   return items;
 }
 
-function assistantItems(blocks: Block[], notes: string[]): ResponseInputItem[] {
+function assistantItems(blocks: Block[], history: History): ResponseInputItem[] {
   const items: ResponseInputItem[] = [];
   for (const block of blocks) {
     const typed = block as ContentBlockParam;
@@ -190,44 +240,56 @@ function assistantItems(blocks: Block[], notes: string[]): ResponseInputItem[] {
       case 'thinking': {
         const carried = decodeReasoningSignature(typed.signature);
         // Reasoning minted on the Chat path carries no upstream item (empty id): nothing to send.
-        if (carried && carried.id !== '') {
+        // Without its encrypted content the item is only a reference, and under store:false the
+        // upstream answers 404 to it on every later turn (T2).
+        if (carried && carried.id !== '' && carried.encryptedContent !== null) {
           items.push({
             type: 'reasoning',
             id: carried.id,
             summary: carried.summary.map((text) => ({ type: 'summary_text', text })),
-            ...(carried.encryptedContent === null
-              ? {}
-              : { encrypted_content: carried.encryptedContent }),
+            encrypted_content: carried.encryptedContent,
           });
+        } else if (carried && carried.id !== '') {
+          history.notes.push(
+            `dropped reasoning item ${carried.id}: it came without encrypted content, and under store:false the upstream cannot take it back`,
+          );
         } else {
-          notes.push(
+          history.notes.push(
             'dropped a thinking block not minted by Parley (its signature belongs to another backend)',
           );
         }
         break;
       }
       case 'redacted_thinking':
-        notes.push('dropped a redacted_thinking block');
+        history.notes.push('dropped a redacted_thinking block');
         break;
       default:
-        notes.push(`dropped an assistant ${block.type} block`);
+        history.notes.push(`dropped an assistant ${block.type} block`);
     }
   }
   return items;
 }
 
-function inputPart(block: Block, notes: string[]): ResponseInputContent | undefined {
+function inputPart(block: Block, history: History): ResponseInputContent | undefined {
   const typed = block as ContentBlockParam;
   switch (typed.type) {
     case 'text':
       return { type: 'input_text', text: typed.text };
     case 'image':
-      return imagePart(typed);
+      return history.imageInput
+        ? imagePart(typed)
+        : { type: 'input_text', text: imageLeftOut(history.model, history.notes) };
     case 'document':
       return documentPart(typed);
-    default:
-      notes.push(`dropped a user ${block.type} block`);
-      return undefined;
+    default: {
+      const words = wordsOfUnknownPart(block);
+      history.notes.push(
+        words === undefined
+          ? `dropped a user ${block.type} block`
+          : `sent a user ${block.type} block as its text`,
+      );
+      return words === undefined ? undefined : { type: 'input_text', text: words };
+    }
   }
 }
 
@@ -260,7 +322,7 @@ function documentPart(block: DocumentBlockParam): ResponseInputContent {
 }
 
 /** Every part kept: text stays text, images stay images; an error is said in words (T17). */
-function functionCallOutput(block: ToolResultBlockParam, notes: string[]): ResponseInputItem {
+function functionCallOutput(block: ToolResultBlockParam, history: History): ResponseInputItem {
   const errorPrefix = block.is_error === true ? 'Error: ' : '';
   const content = block.content;
   if (content === undefined || typeof content === 'string') {
@@ -273,7 +335,7 @@ function functionCallOutput(block: ToolResultBlockParam, notes: string[]): Respo
   const parts: ResponseFunctionCallOutputItemList = [];
   if (errorPrefix !== '') parts.push({ type: 'input_text', text: errorPrefix.trim() });
   for (const part of content) {
-    const converted = inputPart(part, notes);
+    const converted = inputPart(part, history);
     if (converted) parts.push(converted);
   }
   const textParts = parts.flatMap((part) => (part.type === 'input_text' ? [part.text] : []));

@@ -22,6 +22,7 @@ export interface ModelCapabilities {
   /** Reasoning models answer 400 to temperature and top_p. */
   readonly acceptsSampling: boolean;
   readonly webSearch: boolean;
+  /** Images for a model without image input are replaced by a line of text, not sent. */
   readonly imageInput: boolean;
 }
 
@@ -30,6 +31,7 @@ const OVERRIDABLE = [
   'maxOutputTokens',
   'reasoningEfforts',
   'acceptsSampling',
+  'imageInput',
 ] as const;
 
 /** What a user may set per model in settings (`models`); other fields there are not limits. */
@@ -78,8 +80,9 @@ export function capabilitiesFor(
   model: string,
   overrides: CapabilityOverrides = {},
 ): ModelCapabilities {
-  const family = families.find((candidate) => candidate.pattern.test(model));
-  const spec = specFor(model);
+  const base = baseModel(model);
+  const family = families.find((candidate) => candidate.pattern.test(base));
+  const spec = specFor(base);
   const reasoning =
     spec?.reasoning_tokens ?? (family !== undefined && family.reasoningEfforts.length > 0);
   const efforts = reasoning
@@ -100,6 +103,11 @@ export function capabilitiesFor(
       OVERRIDABLE.flatMap((key) => (overrides[key] === undefined ? [] : [[key, overrides[key]]])),
     ),
   };
+}
+
+/** A fine-tuned model (`ft:o4-mini-2025-04-16:org::id`) can do what its base model can. */
+function baseModel(model: string): string {
+  return model.startsWith('ft:') ? (model.split(':')[1] ?? model) : model;
 }
 
 /** The metadata of a model by its name or its dated snapshot name. */

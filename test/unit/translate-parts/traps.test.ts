@@ -482,14 +482,19 @@ describe('the parallel wrapper some models emit (gpt-5.4)', () => {
 
 describe('request details', () => {
   it('maps tool_choice and disable_parallel_tool_use', () => {
-    expect(translateRequest({ tool_choice: { type: 'auto' } }).body.tool_choice).toBe('auto');
-    expect(
-      translateRequest({ tool_choice: { type: 'any', disable_parallel_tool_use: true } }).body,
-    ).toMatchObject({ tool_choice: 'required', parallel_tool_calls: false });
-    expect(
-      translateRequest({ tool_choice: { type: 'tool', name: 'Write' } }).body.tool_choice,
-    ).toEqual({ type: 'function', name: 'Write' });
-    expect(translateRequest({ tool_choice: { type: 'none' } }).body.tool_choice).toBe('none');
+    const tools = [{ name: 'Write', input_schema: { type: 'object' } }];
+    const choose = (tool_choice: MessagesRequest['tool_choice']) =>
+      translateRequest({ tools, tool_choice }).body;
+    expect(choose({ type: 'auto' }).tool_choice).toBe('auto');
+    expect(choose({ type: 'any', disable_parallel_tool_use: true })).toMatchObject({
+      tool_choice: 'required',
+      parallel_tool_calls: false,
+    });
+    expect(choose({ type: 'tool', name: 'Write' }).tool_choice).toEqual({
+      type: 'function',
+      name: 'Write',
+    });
+    expect(choose({ type: 'none' }).tool_choice).toBe('none');
   });
 
   it('maps web search where the model has it and drops other server tools with a note', () => {

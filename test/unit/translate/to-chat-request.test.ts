@@ -343,6 +343,75 @@ describe('tool calls and their results (T18)', () => {
     expect(toolOrderViolations(messages)).toEqual([]);
   });
 
+  it('replaces images with a line of text for a model without image input', () => {
+    const { wire, result } = translate(
+      {
+        messages: [
+          toolTurn[0],
+          toolTurn[1],
+          {
+            role: 'user',
+            content: [
+              toolResult('call_read', [{ type: 'text', text: 'a screenshot' }, image]),
+              toolResult('toolu_list', 'src'),
+              image,
+              { type: 'text', text: 'And this one?' },
+            ],
+          },
+        ],
+        tools: [read, list],
+      },
+      'openai',
+      'o3-mini',
+    );
+    const serialized = JSON.stringify(wire);
+    expect(serialized).not.toContain('image_url');
+    expect(serialized).not.toContain('iVBORw0KGgo=');
+    const placeholder = '[An image was here. It was not sent: o3-mini does not take image input.]';
+    expect(wire.messages.slice(2)).toEqual([
+      { role: 'tool', tool_call_id: 'call_read', content: `a screenshot\n${placeholder}` },
+      { role: 'tool', tool_call_id: 'toolu_list', content: 'src' },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: placeholder },
+          { type: 'text', text: 'And this one?' },
+        ],
+      },
+    ]);
+    expect(result.notes.filter((note) => note.includes('image input'))).toHaveLength(2);
+    expect(toolOrderViolations(wire.messages)).toEqual([]);
+  });
+
+  it('keeps the words of a tool result part Chat has no kind for (a search result)', () => {
+    const { wire, result } = translate({
+      messages: [
+        toolTurn[0],
+        { role: 'assistant', content: [toolUse('call_read', 'read_file', { path: 'a' })] },
+        {
+          role: 'user',
+          content: [
+            toolResult('call_read', [
+              {
+                type: 'search_result',
+                source: 'https://example.com/a',
+                title: 'Page A',
+                content: [{ type: 'text', text: 'A says hello.' }],
+              },
+            ]),
+          ],
+        },
+      ],
+      tools: [read],
+    });
+    expect(wire.messages[2]).toEqual({
+      role: 'tool',
+      tool_call_id: 'call_read',
+      content: 'Page A\nhttps://example.com/a\nA says hello.',
+    });
+    expect(result.notes).toEqual(['sent a tool_result search_result block as its text']);
+  });
+
   it('answers a call that has no result with a synthetic tool message', () => {
     const answeredByText = messagesOf({
       messages: [toolTurn[0], toolTurn[1], { role: 'user', content: 'Stop, do something else.' }],
@@ -511,6 +580,19 @@ describe('tools', () => {
     expect(wire.tool_choice).toEqual(expected);
   });
 
+  it('does not name a server tool that was dropped (a 400 upstream)', () => {
+    const { wire, result } = translate({
+      messages,
+      tools: [read, { type: 'web_search_20250305', name: 'web_search' }],
+      tool_choice: { type: 'tool', name: 'web_search' },
+    });
+    expect(wire.tools?.map((tool) => tool.function.name)).toEqual(['read_file']);
+    expect(wire).not.toHaveProperty('tool_choice');
+    expect(result.notes).toContain(
+      'dropped tool_choice naming web_search: no tool of that name was sent',
+    );
+  });
+
   it('sends parallel_tool_calls:false for disable_parallel_tool_use, only with tools', () => {
     const toolChoice = { type: 'auto', disable_parallel_tool_use: true };
     const withTools = translate({ messages, tools: [read], tool_choice: toolChoice }).wire;
@@ -634,6 +716,45 @@ describe('PDF documents', () => {
     const error = thrownBy(() => translate(request, 'deepseek', 'deepseek-chat'));
     expect(error.status).toBe(400);
     expect(error.type).toBe('invalid_request_error');
+  });
+
+  const readPdf = (result: unknown) => ({
+    messages: [
+      { role: 'user', content: 'Read the report.' },
+      { role: 'assistant', content: [toolUse('call_read', 'read_file', { path: 'r.pdf' })] },
+      { role: 'user', content: [toolResult('call_read', result)] },
+    ],
+    tools: [read],
+  });
+
+  it('from a tool are re-sent as a file part after the tool messages (OpenAI)', () => {
+    const messages = messagesOf(readPdf([{ type: 'text', text: 'PDF pages: 3' }, pdf]));
+    expect(messages.slice(2)).toEqual([
+      { role: 'tool', tool_call_id: 'call_read', content: 'PDF pages: 3' },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Files returned by the tool calls above:' },
+          {
+            type: 'file',
+            file: { filename: 'report.pdf', file_data: 'data:application/pdf;base64,JVBERi0xLjQK' },
+          },
+        ],
+      },
+    ]);
+  });
+
+  it('from a tool become a line of text where the server takes no files: the history stays valid', () => {
+    const { wire, result } = translate(readPdf([pdf]), 'deepseek', 'deepseek-chat');
+    expect(wire.messages.slice(2)).toEqual([
+      {
+        role: 'tool',
+        tool_call_id: 'call_read',
+        content:
+          '[A document (report.pdf) was here. It was not sent: this upstream cannot read application/pdf documents over Chat Completions.]',
+      },
+    ]);
+    expect(result.notes).toContainEqual(expect.stringContaining("replaced a tool's document"));
   });
 
   it('become a file part for OpenAI', () => {

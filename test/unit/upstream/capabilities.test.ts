@@ -55,6 +55,21 @@ describe('capabilitiesFor', () => {
     });
   });
 
+  it('gives a fine-tuned model what its base model can do', () => {
+    expect(capabilitiesFor('ft:o4-mini-2025-04-16:acme::abc123')).toEqual(
+      capabilitiesFor('o4-mini'),
+    );
+    expect(capabilitiesFor('ft:gpt-4.1-2025-04-14:acme:support:xyz').contextWindow).toBe(
+      metadata['gpt-4.1']?.context_window,
+    );
+  });
+
+  it('knows which models take no images', () => {
+    expect(capabilitiesFor('o3-mini').imageInput).toBe(false);
+    expect(capabilitiesFor('gpt-5.1').imageInput).toBe(true);
+    expect(capabilitiesFor('o3-mini', { imageInput: true }).imageInput).toBe(true);
+  });
+
   it('gives an unknown model the safe defaults, and lets the user correct any model', () => {
     expect(capabilitiesFor('qwen3-coder:30b')).toEqual(unknownModelCapabilities);
     expect(
