@@ -8,6 +8,7 @@ import { silentLogger, type Logger } from './log.ts';
 import { createServer } from './server/create-server.ts';
 import { idleCollector } from './server/idle-gc.ts';
 import { InFlightStreams } from './server/in-flight.ts';
+import { secretHeaderValues } from './traffic/redact.ts';
 import { TrafficBus } from './traffic/traffic-bus.ts';
 import { Calibration } from './upstream/calibration.ts';
 import { listen } from './server/listen.ts';
@@ -54,11 +55,16 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const collector = idleCollector();
   const inFlight = new InFlightStreams(collector);
   const calibration = new Calibration();
-  // Hidden wherever Parley passes text on: the proxy key and every upstream key.
+  // Hidden wherever Parley passes text on: the proxy key, every upstream key, and the
+  // credentials in the upstreams' own headers.
   const secrets = [
     settings.proxyKey,
     upstreamApiKey,
-    ...options.loaded.routeProviders.map((provider) => provider.apiKey),
+    ...secretHeaderValues(options.loaded.upstreamHeaders),
+    ...options.loaded.routeProviders.flatMap((provider) => [
+      provider.apiKey,
+      ...secretHeaderValues(provider.headers),
+    ]),
   ];
   const traffic = options.recordTraffic === false ? undefined : new TrafficBus({ secrets });
   const app = createServer({

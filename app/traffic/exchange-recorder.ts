@@ -63,7 +63,8 @@ export class ExchangeRecorder {
    */
   emit(draft: TrafficEventDraft, wire?: Uint8Array): void {
     if (!this.#bus) return;
-    const t = this.#clock.monotonic();
+    // Within a run of stream events, its reading: times never go back along seq.
+    const t = this.#reading ?? this.#clock.monotonic();
     const stamped = {
       ...draft,
       exchangeId: this.exchangeId,
@@ -200,12 +201,11 @@ export class ExchangeRecorder {
         const tool = this.#openTools.get(event.index);
         if (!tool) break;
         this.#openTools.delete(event.index);
-        const input: unknown = tool.json === '' ? {} : JSON.parse(tool.json);
         this.emit({
           type: 'tool-call.completed',
           toolUseId: tool.id,
           name: tool.name,
-          input: asJson(input),
+          input: recordedInput(tool.json),
         });
         break;
       }
@@ -226,5 +226,18 @@ export class ExchangeRecorder {
       estimated,
       costUsd: this.costOf(usage),
     });
+  }
+}
+
+/**
+ * A tool call's input as the client got it. Recording never fails a request: input that is not
+ * JSON (the translator ends such a stream with an error) is kept as its text.
+ */
+function recordedInput(json: string): JsonValue {
+  if (json === '') return {};
+  try {
+    return asJson(JSON.parse(json) as unknown);
+  } catch {
+    return json;
   }
 }

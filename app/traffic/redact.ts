@@ -23,6 +23,16 @@ export function redactHeaders(
   return redacted;
 }
 
+/**
+ * The credentials in headers named like secrets (a gateway's own auth in `upstreamHeaders`), for
+ * the list of secrets redacted by value: an upstream error may echo one back.
+ */
+export function secretHeaderValues(headers: Readonly<Record<string, string>>): string[] {
+  return Object.entries(headers).flatMap(([name, value]) =>
+    secretName.test(name) ? [value, value.replace(/^(bearer|basic|token)\s+/i, '')] : [],
+  );
+}
+
 /** A request URL for a log line: the values of query parameters named like secrets hidden. */
 export function redactUrl(url: string): string {
   const query = url.indexOf('?');

@@ -29,7 +29,12 @@ export interface TrafficBusOptions {
   readonly secrets: readonly (string | undefined)[];
   /** Exchanges kept for late subscribers (DESIGN.md: 1,000). */
   readonly maxExchanges?: number;
-  /** Events kept per exchange; a long stream keeps its start and its end. */
+  /**
+   * Stream events kept per exchange: a longer stream keeps its start. Its other events (tool
+   * calls, usage, its ending) are kept whatever its length, up to maxEventsPerExchange.
+   */
+  readonly maxStreamEventsPerExchange?: number;
+  /** Other events kept per exchange (a sanity bound: an exchange has a handful). */
   readonly maxEventsPerExchange?: number;
   /** Rough bytes kept in all: the oldest exchanges go first when over (request bodies are big). */
   readonly maxBytes?: number;
@@ -72,6 +77,8 @@ interface StoredExchange {
   /** The bodies its body events were stored without (their body field is null in `events`). */
   readonly bodies: PackedBody[];
   bytes: number;
+  /** Its final event came (exchange.finished or exchange.failed). */
+  ended: boolean;
 }
 
 export class TrafficBus {
@@ -85,7 +92,13 @@ export class TrafficBus {
   #order: string[] = [];
   #oldest = 0;
   readonly #maxExchanges: number;
+  readonly #maxStreamEvents: number;
   readonly #maxEvents: number;
+  /**
+   * Exchanges evicted while still running: their later events are not kept, or they would come
+   * back as an exchange without its start.
+   */
+  readonly #evictedRunning = new Set<string>();
   readonly #maxBytes: number;
   #bytes = 0;
   /** Where the stream texts of all exchanges are kept. */
@@ -98,6 +111,8 @@ export class TrafficBus {
 
   constructor(options: TrafficBusOptions) {
     this.#maxExchanges = options.maxExchanges ?? 1_000;
+    // 20,000: a Write of a long file streams some 10,000 deltas, each an upstream and a client event.
+    this.#maxStreamEvents = options.maxStreamEventsPerExchange ?? 20_000;
     this.#maxEvents = options.maxEventsPerExchange ?? 2_000;
     this.#maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
     this.#redactValue = valueRedactor(options.secrets);
@@ -159,7 +174,11 @@ export class TrafficBus {
   ): void {
     const exchange = this.#exchange(exchangeId);
     // Kept as it was sent: the log redacts its texts as they are read back.
-    if (this.#full(exchange, false) || !exchange.stream.append(type, name, json, seq, at, t))
+    if (
+      exchange === undefined ||
+      exchange.stream.size >= this.#maxStreamEvents ||
+      !exchange.stream.append(type, name, json, seq, at, t)
+    )
       this.#dropped += 1;
     else this.#count(exchange, json.length + EVENT_OVERHEAD_BYTES);
     if (this.#listeners.size === 0) return;
@@ -212,21 +231,25 @@ export class TrafficBus {
 
   /** Keeps an event other than a stream event. */
   #keep(event: TrafficEvent): void {
-    const exchange = this.#exchange(event.exchangeId);
     const isFinal = event.type === 'exchange.finished' || event.type === 'exchange.failed';
-    if (this.#full(exchange, isFinal)) {
+    const exchange = this.#exchange(event.exchangeId);
+    if (isFinal) this.#evictedRunning.delete(event.exchangeId);
+    if (exchange === undefined || this.#full(exchange, isFinal)) {
       this.#dropped += 1;
       return;
     }
     exchange.events.push(event);
-    if (isFinal) exchange.stream.seal();
+    if (isFinal) {
+      exchange.ended = true;
+      exchange.stream.seal();
+    }
     this.#count(exchange, sizeOf(event));
   }
 
   /** Keeps a body event: its body as the bytes, the rest as an object (redacted). */
   #keepPacked(event: BodyEvent, wire: Uint8Array): void {
     const exchange = this.#exchange(event.exchangeId);
-    if (this.#full(exchange, false)) {
+    if (exchange === undefined || this.#full(exchange, false)) {
       this.#dropped += 1;
       return;
     }
@@ -236,16 +259,19 @@ export class TrafficBus {
     this.#count(exchange, wire.length + SMALL_EVENT_BYTES);
   }
 
-  #exchange(exchangeId: string): StoredExchange {
+  /** The stored exchange of that id, new if need be; undefined if it was evicted running. */
+  #exchange(exchangeId: string): StoredExchange | undefined {
     // The events of one exchange come in runs: the last one looked up is nearly always it.
     if (this.#last?.id === exchangeId) return this.#last.exchange;
     let exchange = this.#store.get(exchangeId);
     if (!exchange) {
+      if (this.#evictedRunning.has(exchangeId)) return undefined;
       exchange = {
         events: [],
         stream: new StreamEventLog(this.#arena, this.#columnPool, this.#redactText),
         bodies: [],
         bytes: 0,
+        ended: false,
       };
       this.#store.set(exchangeId, exchange);
       this.#order.push(exchangeId);
@@ -255,9 +281,9 @@ export class TrafficBus {
     return exchange;
   }
 
-  /** Over its bound of events; an exchange's final event is always kept. */
+  /** Over its bound of events other than stream events; its final event is always kept. */
   #full(exchange: StoredExchange, isFinal: boolean): boolean {
-    return !isFinal && exchange.events.length + exchange.stream.size >= this.#maxEvents;
+    return !isFinal && exchange.events.length >= this.#maxEvents;
   }
 
   #count(exchange: StoredExchange, bytes: number): void {
@@ -275,6 +301,7 @@ export class TrafficBus {
       const oldest = this.#store.get(id);
       if (!oldest) continue;
       this.#store.delete(id);
+      if (!oldest.ended) this.#evictedRunning.add(id);
       this.#bytes -= oldest.bytes;
       if (this.#last?.id === id) this.#last = undefined;
       // Nothing reads an exchange out of the store: its arena space may be written again.

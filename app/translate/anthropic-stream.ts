@@ -273,7 +273,10 @@ export class AnthropicStreamBuilder {
   }
 
   #openBlock(block: OpenBlock): void {
-    this.close();
+    // A tool call left open as another block begins ends as any other: its input checked.
+    if (this.#open?.kind === 'tool_use') this.finishTool();
+    else this.close();
+    if (this.#finished) return;
     this.#open = block;
     this.#nextIndex += 1;
     const { index } = block;

@@ -234,6 +234,37 @@ describe('traffic recording', () => {
     expect(recorded).toContain('[redacted]');
   });
 
+  it("never records or answers with a gateway's credential from upstreamHeaders, echoed by the upstream", async () => {
+    const gatewayKey = 'gw-0123456789abcdef';
+    const { proxy, mock } = await startTestProxy({
+      file: { upstreamHeaders: { 'cf-aig-authorization': `Bearer ${gatewayKey}` } },
+    });
+    mock.enqueue({
+      fault: {
+        kind: 'http-error',
+        status: 401,
+        body: {
+          error: { message: `Invalid gateway token ${gatewayKey}`, type: 'auth', code: null },
+        },
+      },
+    });
+    const response = await fetch(`${proxy.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': TEST_PROXY_KEY },
+      body: JSON.stringify({
+        model: 'claude-opus-4-8',
+        max_tokens: 100,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    });
+    expect(mock.requests[0]?.headers['cf-aig-authorization']).toBe(`Bearer ${gatewayKey}`);
+    const answered = await response.text();
+    expect(answered).toContain('Invalid gateway token [redacted]');
+    const recorded = JSON.stringify(proxy.traffic?.recent());
+    expect(recorded).toContain('exchange.failed');
+    expect(recorded).not.toContain(gatewayKey);
+  });
+
   it('prices usage from settings for a model the table lacks, and not at all when unknown', async () => {
     const { proxy, mock, logLines } = await startTestProxy({
       file: {

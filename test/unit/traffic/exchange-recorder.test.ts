@@ -56,6 +56,30 @@ describe('ExchangeRecorder', () => {
     expect(bus.recent()).toEqual(seen);
   });
 
+  it('never fails a request over a tool input that is not JSON, and keeps times in seq order', () => {
+    const bus = new TrafficBus({ secrets: [] });
+    const recorder = new ExchangeRecorder(bus, 'req_1', steppingClock());
+    const broken: AnthropicStreamEvent = {
+      type: 'content_block_delta',
+      index: 1,
+      delta: { type: 'input_json_delta', partial_json: '{"file_path":' },
+    };
+    const events = [toolStart, broken, toolStop, { type: 'ping' } as const];
+    expect(() =>
+      recorder.clientEvents(
+        events,
+        events.map((event) => JSON.stringify(event)),
+        () => false,
+      ),
+    ).not.toThrow();
+    const recent = bus.recent();
+    expect(recent.find((event) => event.type === 'tool-call.completed')).toMatchObject({
+      input: '{"file_path":',
+    });
+    const times = recent.map((event) => event.t);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+  });
+
   it('stamps the stream events of one synchronous run with one clock reading, and reads again after', async () => {
     const bus = new TrafficBus({ secrets: [] });
     const seen: TrafficEvent[] = [];

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { REDACTED, redactHeaders, valueRedactor } from '../../../app/traffic/redact.ts';
+import {
+  REDACTED,
+  redactHeaders,
+  secretHeaderValues,
+  valueRedactor,
+} from '../../../app/traffic/redact.ts';
 import { TrafficBus } from '../../../app/traffic/traffic-bus.ts';
 import type { JsonValue, TrafficEvent } from '../../../app/traffic/traffic-event.ts';
 import { exchangeStarted } from '../../support/traffic-events.ts';
@@ -73,6 +78,16 @@ describe('redaction', () => {
     });
   });
 
+  it('takes the credentials of headers named like secrets, with and without their scheme', () => {
+    expect(
+      secretHeaderValues({
+        'cf-aig-authorization': 'Bearer gw-0123456789',
+        'x-portkey-api-key': 'pk-abcdef',
+        'HTTP-Referer': 'https://example.com',
+      }),
+    ).toEqual(['Bearer gw-0123456789', 'gw-0123456789', 'pk-abcdef', 'pk-abcdef']);
+  });
+
   it('ignores secrets too short to redact safely', () => {
     expect(valueRedactor(['', 'ab'])({ text: 'ab' })).toEqual({ text: 'ab' });
   });
@@ -98,13 +113,51 @@ describe('TrafficBus', () => {
     expect(bus.recent().map((event) => event.exchangeId)).toEqual(['b', 'c']);
   });
 
-  it('bounds the events kept per exchange but always keeps its ending', () => {
-    const bus = new TrafficBus({ secrets: [], maxEventsPerExchange: 3 });
+  it('bounds the stream events kept per exchange, but keeps its tool calls, usage and ending', () => {
+    const bus = new TrafficBus({ secrets: [], maxStreamEventsPerExchange: 2 });
     bus.publish(started('a'));
     for (let seq = 1; seq <= 5; seq++) bus.publish(sent('a', seq));
-    bus.publish(finished('a', 6));
-    expect(bus.recent().map((event) => event.seq)).toEqual([0, 1, 2, 6]);
+    bus.publish({
+      ...base('a', 6),
+      type: 'tool-call.completed',
+      toolUseId: 'toolu_1',
+      name: 'Write',
+      input: {},
+    });
+    bus.publish(finished('a', 7));
+    expect(bus.recent().map((event) => event.seq)).toEqual([0, 1, 2, 6, 7]);
     expect(bus.droppedFromStore).toBe(3);
+  });
+
+  it('bounds the other events of an exchange too, its ending always kept', () => {
+    const bus = new TrafficBus({ secrets: [], maxEventsPerExchange: 2 });
+    bus.publish(started('a'));
+    for (let seq = 1; seq <= 3; seq++)
+      bus.publish({
+        ...base('a', seq),
+        type: 'tool-call.started',
+        toolUseId: `t${seq}`,
+        name: 'f',
+      });
+    bus.publish(finished('a', 4));
+    expect(bus.recent().map((event) => event.seq)).toEqual([0, 1, 4]);
+  });
+
+  it('does not bring back an exchange evicted while it ran, as one without its start', () => {
+    const bus = new TrafficBus({ secrets: [], maxExchanges: 2 });
+    bus.publish(started('a'));
+    bus.publish(started('b'));
+    bus.publish(started('c'));
+    // 'a' was evicted running: its later events are not kept.
+    bus.publish(sent('a', 1));
+    bus.publish(finished('a', 2));
+    expect(bus.recent().map((event) => event.exchangeId)).toEqual(['b', 'c']);
+    bus.publish(finished('b', 1));
+    expect(bus.recent().map((event) => [event.exchangeId, event.seq])).toEqual([
+      ['b', 0],
+      ['b', 1],
+      ['c', 0],
+    ]);
   });
 
   it('drops a subscriber that throws; the others and the publisher carry on', () => {

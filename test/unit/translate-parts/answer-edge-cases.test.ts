@@ -239,6 +239,50 @@ describe('a tool call cut before its first argument (T4: {} only after a normal 
   });
 });
 
+describe('a tool call left open as another block begins', () => {
+  const added = (index: number, item: Record<string, unknown>) => ({
+    type: 'response.output_item.added',
+    output_index: index,
+    item,
+  });
+  const call = { type: 'function_call', call_id: 'call_1', name: 'Write', arguments: '' };
+  const args = (delta: string) => ({
+    type: 'response.function_call_arguments.delta',
+    output_index: 0,
+    delta,
+  });
+  const message = { type: 'message', id: 'msg_1', role: 'assistant', content: [] };
+  const textDelta = {
+    type: 'response.output_text.delta',
+    output_index: 1,
+    content_index: 0,
+    delta: 'Done.',
+  };
+
+  it('ends the stream with an api_error when its arguments are incomplete', () => {
+    const events = responsesStream([
+      added(0, call),
+      args('{"file_path":'),
+      added(1, message),
+      textDelta,
+    ]);
+    expectApiError(events);
+    expect(events.map((event) => event.type)).not.toContain('content_block_stop');
+  });
+
+  it('closes as usual when they are complete', () => {
+    const events = responsesStream([
+      added(0, call),
+      args('{"file_path":"a"}'),
+      added(1, message),
+      textDelta,
+      { type: 'response.completed', response: { status: 'completed' } },
+    ]);
+    expect(toolUses(events)).toEqual([{ id: 'call_1', name: 'Write', input: { file_path: 'a' } }]);
+    expect(events.at(-1)).toEqual({ type: 'message_stop' });
+  });
+});
+
 describe('nothing after the final event', () => {
   it('drops a tool call that arrives in the chunk whose text hit a stop sequence', () => {
     const events = chatStream(
