@@ -48,6 +48,11 @@ export function calibrateLater(
   const reported =
     usage.input_tokens + usage.cache_read_input_tokens + usage.cache_creation_input_tokens;
   setImmediate(() => {
-    calibration.record(model, countRequestTokens(body, model), reported);
+    // Nothing waits on it, so nothing would catch what it throws: the process would go down.
+    try {
+      calibration.record(model, countRequestTokens(body, model), reported);
+    } catch {
+      // A sample lost; the next turns calibrate.
+    }
   });
 }

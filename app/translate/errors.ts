@@ -87,6 +87,13 @@ export function toAnthropicError(failure: UpstreamFailure, ctx: ErrorContext): A
     case 504:
       return new AnthropicError('timeout_error', upstream);
     default:
+      if (status >= 300 && status < 400) {
+        // Parley follows no redirect: the base URL is not the API's own (http for https, a path).
+        return new AnthropicError(
+          'invalid_request_error',
+          `The upstream at ${failure.baseUrl} answered ${status}, a redirect, which Parley does not follow: check the base URL's scheme (https?) and path. ${failure.message}`,
+        );
+      }
       return status >= 500 || status < 400
         ? new AnthropicError('api_error', upstream)
         : new AnthropicError(typeForClientError(status), upstream);

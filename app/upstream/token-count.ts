@@ -24,12 +24,17 @@ export { IMAGE_TOKENS_ESTIMATE } from './image-tokens.ts';
  * counts of the long texts it counted: a conversation is sent again with every turn.
  */
 const load = createRequire(import.meta.url);
+const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
 const loaded = new Map<string, Counter>();
 function encoding(name: 'o200k_base' | 'cl100k_base'): Counter {
   let counter = loaded.get(name);
   if (!counter) {
-    const module = load(`gpt-tokenizer/encoding/${name}`) as { countTokens: Counter };
-    counter = rememberingCounter((text) => module.countTokens(text));
+    const module = load(`gpt-tokenizer/encoding/${name}`) as {
+      countTokens: (text: string, options: { disallowedSpecial: ReadonlySet<string> }) => number;
+    };
+    // A prompt holding `<|endoftext|>` or `<|im_start|>` (code that handles chat templates does)
+    // is text to the upstream; gpt-tokenizer's default throws on it.
+    counter = rememberingCounter((text) => module.countTokens(text, PLAIN_TEXT));
     loaded.set(name, counter);
   }
   return counter;

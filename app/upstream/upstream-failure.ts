@@ -4,15 +4,18 @@
  */
 import OpenAI from 'openai';
 import type { UpstreamFailure } from '../translate/errors.ts';
+import { displayBaseUrl } from './client.ts';
 
 export function isClientAbort(error: unknown): boolean {
   return error instanceof OpenAI.APIUserAbortError;
 }
 
+/** `where.baseUrl` is shown without its credentials: the message goes to the client and the log. */
 export function toUpstreamFailure(
   error: unknown,
-  where: { upstreamModel: string; baseUrl: string },
+  place: { upstreamModel: string; baseUrl: string },
 ): UpstreamFailure {
+  const where = { upstreamModel: place.upstreamModel, baseUrl: displayBaseUrl(place.baseUrl) };
   // The SDK reports a connect timeout as a timeout too; undici's code says it was the connect.
   if (error instanceof Error && causeCodes(error).includes('UND_ERR_CONNECT_TIMEOUT')) {
     return { kind: 'connect-timeout', message: causeMessage(error), ...where };

@@ -78,6 +78,20 @@ describe('count_tokens', () => {
     }
   });
 
+  it('counts a prompt holding special-token text, where the tokenizer would refuse it', async () => {
+    const { client } = await startTestProxy();
+    const withTemplate = [
+      { role: 'user' as const, content: 'Strip <|endoftext|> and <|im_start|>.' },
+    ];
+    const counted = await client().messages.countTokens({
+      model: 'claude-opus-4-8',
+      messages: withTemplate,
+    });
+    expect(counted).toEqual({
+      input_tokens: expectedCount({ model: 'claude-opus-4-8', messages: withTemplate }),
+    });
+  });
+
   it('names the field of a bad request', async () => {
     const { client } = await startTestProxy();
     const failure = await client()

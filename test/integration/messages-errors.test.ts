@@ -233,6 +233,24 @@ describe.each(['responses', 'chat'] as const)('through the %s API', (api) => {
       });
     });
 
+    it('never shows the credentials of the base URL in an error', async () => {
+      const proxy = await startTestProxy({
+        file: { baseUrl: 'http://parley:hunter2-pass@127.0.0.1:9/v1?token=abc-secret-token' },
+      });
+      const failure = await proxy
+        .client()
+        .messages.create(params)
+        .catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(Anthropic.InternalServerError);
+      const message = (failure as Error).message;
+      expect(message).toContain('Cannot reach the upstream at http://127.0.0.1:9/v1');
+      expect(message).not.toContain('hunter2');
+      expect(message).not.toContain('abc-secret-token');
+      const recorded = JSON.stringify(proxy.proxy.traffic?.recent());
+      expect(recorded).not.toContain('hunter2');
+      expect(recorded).not.toContain('abc-secret-token');
+    });
+
     it('says so when the upstream cannot be reached', async () => {
       const proxy = await startTestProxy({ file: { baseUrl: 'http://127.0.0.1:9/v1' } });
       const failure = await proxy

@@ -120,6 +120,12 @@ describe('toAnthropicError', () => {
     expect(item.message).toBe(`Upstream (gpt-5.1): ${stored}`);
   });
 
+  it('answers a redirect as a base URL to fix (400), not a server error to retry', () => {
+    const error = toAnthropicError(http(301, 'Moved Permanently'), ctx);
+    expect(error).toMatchObject({ status: 400, type: 'invalid_request_error' });
+    expect(error.message).toContain('answered 301, a redirect, which Parley does not follow');
+  });
+
   it('maps mid-stream error codes', () => {
     expect(streamErrorType('rate_limit_exceeded')).toBe('rate_limit_error');
     expect(streamErrorType('insufficient_quota')).toBe('rate_limit_error');

@@ -24,6 +24,21 @@ describe('countRequestTokens', () => {
     expect(countRequestTokens(body, 'gpt-5.1')).toBe(3 + 4 + o200k(text));
   });
 
+  it('counts special-token text (a chat template in the code read) as the text it is', () => {
+    const text = 'def render(): return "<|im_start|>user\\n" + prompt + "<|im_end|><|endoftext|>"';
+    const body = translate({ messages: [{ role: 'user', content: text }] });
+    for (const [model, encode] of [
+      ['gpt-5.1', o200k],
+      ['gpt-4-turbo', cl100k],
+    ] as const) {
+      expect(countRequestTokens(body, model)).toBe(
+        3 + 4 + encode(text, { disallowedSpecial: new Set() }),
+      );
+    }
+    // As text, they are several tokens each, not one special token.
+    expect(o200k('<|endoftext|>', { disallowedSpecial: new Set() })).toBeGreaterThan(1);
+  });
+
   it('counts the system text and every tool definition as sent', () => {
     const tool = {
       name: 'Write',
