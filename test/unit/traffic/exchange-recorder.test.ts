@@ -65,13 +65,13 @@ describe('ExchangeRecorder', () => {
       delta: { type: 'input_json_delta', partial_json: '{"file_path":' },
     };
     const events = [toolStart, broken, toolStop, { type: 'ping' } as const];
-    expect(() =>
+    expect(() => {
       recorder.clientEvents(
         events,
         events.map((event) => JSON.stringify(event)),
         () => false,
-      ),
-    ).not.toThrow();
+      );
+    }).not.toThrow();
     const recent = bus.recent();
     expect(recent.find((event) => event.type === 'tool-call.completed')).toMatchObject({
       input: '{"file_path":',
