@@ -18,6 +18,11 @@ export interface ChatDialect {
   readonly safetyIdentifier: boolean;
   /** Most tools one request may declare. */
   readonly maxTools: number;
+  /**
+   * Gemini 3 signs its tool calls (`extra_content.google.thought_signature`) and answers 400 to a
+   * history whose calls come back without their signature.
+   */
+  readonly thoughtSignatures: boolean;
 }
 
 export interface ProviderPreset {
@@ -41,6 +46,7 @@ const compatible: ChatDialect = {
   fileParts: false,
   safetyIdentifier: false,
   maxTools: 128,
+  thoughtSignatures: false,
 };
 
 export const providerPresets: Readonly<Record<string, ProviderPreset>> = {
@@ -55,6 +61,7 @@ export const providerPresets: Readonly<Record<string, ProviderPreset>> = {
       fileParts: true,
       safetyIdentifier: true,
       maxTools: 128,
+      thoughtSignatures: false,
     },
   },
   deepseek: {
@@ -62,8 +69,9 @@ export const providerPresets: Readonly<Record<string, ProviderPreset>> = {
     settings: {
       baseUrl: 'https://api.deepseek.com/v1',
       upstreamApi: 'chat',
-      model: 'deepseek-chat',
-      smallModel: 'deepseek-chat',
+      // deepseek-chat and deepseek-reasoner went away on 2026-07-24 (api-docs.deepseek.com).
+      model: 'deepseek-v4-pro',
+      smallModel: 'deepseek-v4-flash',
     },
     needsApiKey: true,
     chat: { ...compatible, reasoningContentBack: true },
@@ -89,7 +97,7 @@ export const providerPresets: Readonly<Record<string, ProviderPreset>> = {
       upstreamApi: 'chat',
     },
     needsApiKey: true,
-    chat: compatible,
+    chat: { ...compatible, thoughtSignatures: true },
   },
   ollama: {
     label: 'Ollama',

@@ -151,5 +151,6 @@ export const defaultSettings: Omit<Settings, 'proxyKey'> = {
   routes: [],
   providers: {},
   models: {},
-  azureApiVersion: '2024-10-21',
+  // o-series and GPT-5 deployments answer 400 to versions before 2024-12-01-preview.
+  azureApiVersion: '2025-04-01-preview',
 };

@@ -46,6 +46,13 @@ export function toAnthropicError(failure: UpstreamFailure, ctx: ErrorContext): A
     );
   }
   const upstream = `Upstream (${failure.upstreamModel}): ${failure.message}`;
+  if (isOutputTooLarge(failure)) {
+    // Not the prompt: compacting (what "prompt is too long" makes Claude Code do) cannot help.
+    return new AnthropicError(
+      'invalid_request_error',
+      `${upstream} Parley asks for the output tokens the client asked for, up to what it knows of ${failure.upstreamModel}: set "maxOutputTokens" (and "contextWindow") for it under "models" in the settings, or a route's "maxOutputTokens".`,
+    );
+  }
   if (isContextOverflow(failure)) {
     return new AnthropicError(
       'invalid_request_error',
@@ -160,6 +167,15 @@ export function answerFailure(
     };
   }
   return { type: streamErrorType(code), message: `${lead}: ${message}` };
+}
+
+/** vLLM and others: the prompt fits the window, but not with the output asked for. */
+function isOutputTooLarge(failure: UpstreamFailure): boolean {
+  return (
+    failure.status !== undefined &&
+    failure.status < 500 &&
+    /\bmax_(completion_|output_)?tokens\b[^.]*\btoo large\b/i.test(failure.message)
+  );
 }
 
 /** By its code or words; an HTTP answer only with a status that can mean it (or none: a stream). */

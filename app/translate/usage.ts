@@ -50,7 +50,10 @@ function count(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
 }
 
-/** Chat Completions usage; DeepSeek names its cache figures differently, Groq nests it. */
+/**
+ * Chat Completions usage; DeepSeek names its cache figures differently, Groq nests it, and
+ * OpenRouter counts the tokens written to a cache (Anthropic and Gemini models behind it).
+ */
 export function fromChatUsage(usage: unknown): UpstreamUsage | undefined {
   if (typeof usage !== 'object' || usage === null) return undefined;
   const record = usage as Record<string, unknown>;
@@ -58,7 +61,7 @@ export function fromChatUsage(usage: unknown): UpstreamUsage | undefined {
   return {
     inputTokens: count(record['prompt_tokens']),
     cachedTokens: count(details['cached_tokens']) || count(record['prompt_cache_hit_tokens']),
-    cacheWriteTokens: 0,
+    cacheWriteTokens: count(details['cache_write_tokens']),
     outputTokens: count(record['completion_tokens']),
   };
 }

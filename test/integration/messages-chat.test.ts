@@ -319,7 +319,7 @@ describe('reasoning_content round trip (DeepSeek thinking mode, T13)', () => {
       max_tokens: number;
       messages: Record<string, unknown>[];
     };
-    expect(body.model).toBe('deepseek-chat');
+    expect(body.model).toBe('deepseek-v4-pro');
     expect(body.max_tokens).toBe(4096);
     expect(body.messages[1]).toEqual({
       role: 'assistant',

@@ -236,7 +236,7 @@ describe('presets that need a base URL', () => {
     });
     expect(loaded).toMatchObject({
       upstreamClient: 'azure',
-      settings: { upstreamApi: 'chat', azureApiVersion: '2024-10-21' },
+      settings: { upstreamApi: 'chat', azureApiVersion: '2025-04-01-preview' },
     });
   });
 });

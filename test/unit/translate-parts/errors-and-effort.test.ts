@@ -7,7 +7,7 @@ import {
   type UpstreamFailure,
 } from '../../../app/translate/errors.ts';
 import { effortFor } from '../../../app/translate/reasoning-effort.ts';
-import { toAnthropicUsage } from '../../../app/translate/usage.ts';
+import { fromChatUsage, toAnthropicUsage } from '../../../app/translate/usage.ts';
 import { capabilitiesFor } from '../../../app/upstream/capabilities.ts';
 import { routeModel } from '../../../app/upstream/routing.ts';
 
@@ -33,6 +33,19 @@ describe('toAnthropicError', () => {
     );
     expect(error.status).toBe(400);
     expect(error.message).toMatch(/^prompt is too long: 130512 tokens > 128000 maximum/);
+  });
+
+  it('does not call an output request too large for the window a long prompt (vLLM)', () => {
+    const error = toAnthropicError(
+      http(
+        400,
+        "'max_tokens' or 'max_completion_tokens' is too large: 32000. This model's maximum context length is 32768 tokens and your request has 18000 input tokens (32000 > 32768 - 18000).",
+      ),
+      ctx,
+    );
+    expect(error).toMatchObject({ status: 400, type: 'invalid_request_error' });
+    expect(error.message).not.toMatch(/prompt is too long/);
+    expect(error.message).toContain('set "maxOutputTokens"');
   });
 
   it('falls back to Parley figures when the upstream names none', () => {
@@ -207,6 +220,20 @@ describe('usage and routing', () => {
         outputTokens: 9,
       }),
     ).toEqual({
+      input_tokens: 200,
+      cache_read_input_tokens: 300,
+      cache_creation_input_tokens: 500,
+      output_tokens: 9,
+    });
+  });
+
+  it('reads the cache writes OpenRouter reports on Chat Completions', () => {
+    const usage = fromChatUsage({
+      prompt_tokens: 1000,
+      completion_tokens: 9,
+      prompt_tokens_details: { cached_tokens: 300, cache_write_tokens: 500 },
+    });
+    expect(usage && toAnthropicUsage(usage)).toEqual({
       input_tokens: 200,
       cache_read_input_tokens: 300,
       cache_creation_input_tokens: 500,
