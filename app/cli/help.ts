@@ -1,4 +1,4 @@
-import { DEFAULT_PORT } from '../config/settings-schema.ts';
+import { DEFAULT_PORT, defaultSettings } from '../config/settings-schema.ts';
 
 export const HELP = `Usage: parley serve [options]
 
@@ -8,10 +8,10 @@ Point Claude Code at it with the two export lines it prints at start-up.
 Options (each overrides its environment variable, which overrides the settings file):
   --host ADDRESS          bind address                      PARLEY_HOST (127.0.0.1)
   --port N                port, 0 picks a free one          PARLEY_PORT (${DEFAULT_PORT})
-  --upstream-api API      responses | chat                  PARLEY_UPSTREAM_API (responses)
-  --base-url URL          any OpenAI-compatible server      OPENAI_BASE_URL (https://api.openai.com/v1)
-  --model NAME            upstream model for opus/sonnet    PARLEY_MODEL
-  --small-model NAME      upstream model for haiku          PARLEY_SMALL_MODEL
+  --upstream-api API      responses | chat                  PARLEY_UPSTREAM_API (the provider's)
+  --base-url URL          any OpenAI-compatible server      OPENAI_BASE_URL (the provider's)
+  --model NAME            upstream model for claude-* but haiku  PARLEY_MODEL (${defaultSettings.model})
+  --small-model NAME      upstream model for haiku          PARLEY_SMALL_MODEL (${defaultSettings.smallModel})
   --proxy-key KEY         key clients must send             PARLEY_PROXY_KEY (generated once, saved)
   --no-auth               accept clients without a key (loopback only)
   --no-record             keep no traffic for the inspector (no bodies in memory)

@@ -189,9 +189,19 @@ function validateLayer(raw: Record<string, unknown>, source: Source): SettingsLa
     if (value === undefined) continue;
     const result = schema.safeParse(value);
     if (!result.success) {
-      const reason = result.error.issues[0]?.message ?? 'invalid value';
-      // A key is never echoed, not even a malformed one.
-      const shown = field === 'proxyKey' ? 'the value' : JSON.stringify(value);
+      const issue = result.error.issues[0];
+      const reason = issue?.message ?? 'invalid value';
+      // A key is never echoed, not even a malformed one; nor an object, which may hold headers
+      // with credentials: the path inside it says where the fault is.
+      const path = issue?.path.join('.') ?? '';
+      const shown =
+        field === 'proxyKey'
+          ? 'the value'
+          : typeof value === 'object' && value !== null
+            ? path === ''
+              ? 'the value'
+              : `"${path}"`
+            : JSON.stringify(value);
       throw new SettingsError(`invalid ${where(field, source)}: ${shown} ${reason}`);
     }
     layer[field] = result.data;

@@ -21,16 +21,35 @@ const httpUrl = z.string().refine(
   { message: 'must be an http:// or https:// URL' },
 );
 
-const milliseconds = z.coerce.number().int().min(1).max(86_400_000);
+/**
+ * A number, or a string that spells one (env and flags give strings). Not z.coerce: it turns "",
+ * null and false into 0, and port 0 means "any free port", so `--port "$PORT"` with PORT unset
+ * started Parley where no client looked.
+ */
+const numeric = z.preprocess(
+  (value) =>
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && value.trim() !== ''
+        ? Number(value)
+        : Number.NaN,
+  z.number({ error: 'must be a number' }),
+);
+const wholeNumber = (min: number, max: number) =>
+  numeric.pipe(
+    z
+      .number()
+      .int('must be a whole number')
+      .min(min, `must be between ${min} and ${max}`)
+      .max(max, `must be between ${min} and ${max}`),
+  );
+
+const milliseconds = wholeNumber(1, 86_400_000);
 
 /** Validators for each settings field; strings from env and flags are coerced where needed. */
 export const settingsFields = {
   host: z.string().trim().min(1, 'must not be empty'),
-  port: z.coerce
-    .number({ error: 'must be a number' })
-    .int('must be a whole number')
-    .min(0, 'must be between 0 and 65535')
-    .max(65535, 'must be between 0 and 65535'),
+  port: wholeNumber(0, 65535),
   upstreamApi: z.enum(UPSTREAM_APIS, { error: `must be one of: ${UPSTREAM_APIS.join(', ')}` }),
   baseUrl: httpUrl,
   model: z.string().trim().min(1, 'must not be empty'),
@@ -46,17 +65,13 @@ export const settingsFields = {
   /** Longest silence between two upstream stream events before the stream is ended. */
   upstreamIdleTimeoutMs: milliseconds,
   /** How many times the SDK retries a failed upstream call before any byte reached the client. */
-  upstreamMaxRetries: z.coerce.number().int().min(0).max(10),
+  upstreamMaxRetries: wholeNumber(0, 10),
   /** A `ping` event after this much silence on a stream (reasoning can be silent for minutes). */
   pingIntervalMs: milliseconds,
   /** SIGINT/SIGTERM: how long in-flight streams may run on before they are ended. */
-  shutdownGraceMs: z.coerce.number().int().min(0).max(600_000),
+  shutdownGraceMs: wholeNumber(0, 600_000),
   /** Largest request body accepted; Claude Code requests with screenshots run to megabytes. */
-  bodyLimitBytes: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .max(1024 * 1024 * 1024),
+  bodyLimitBytes: wholeNumber(1024, 1024 * 1024 * 1024),
   /** Extra names the Host header may carry besides loopback (e.g. a name in /etc/hosts). */
   allowedHosts: z.array(z.string().trim().min(1)),
   /** Ordered model routes: the first whose `match` (exact or glob) fits the client's name wins. */

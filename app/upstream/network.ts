@@ -20,7 +20,13 @@ export interface UpstreamProxy {
 export function upstreamProxyFromEnv(env: NodeJS.ProcessEnv): UpstreamProxy | undefined {
   const pick = (name: string): string =>
     [env[name.toLowerCase()], env[name]].find((value) => value !== undefined && value !== '') ?? '';
-  const proxy = { httpProxy: pick('HTTP_PROXY'), httpsProxy: pick('HTTPS_PROXY') };
+  // As curl reads `10.0.0.1:3128`: an http:// proxy (undici would throw on it at start).
+  const withScheme = (value: string): string =>
+    value === '' || /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
+  const proxy = {
+    httpProxy: withScheme(pick('HTTP_PROXY')),
+    httpsProxy: withScheme(pick('HTTPS_PROXY')),
+  };
   if (proxy.httpProxy === '' && proxy.httpsProxy === '') return undefined;
   return { ...proxy, noProxy: pick('NO_PROXY') };
 }

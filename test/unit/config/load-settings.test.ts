@@ -123,6 +123,11 @@ describe('invalid values are one clear line naming the source', () => {
       /^invalid --port: "70000" must be between 0 and 65535$/,
     ],
     [
+      'a blank port (PORT unset in `--port "$PORT"`), not port 0',
+      { flags: { port: '' } },
+      /^invalid --port: "" must be a number$/,
+    ],
+    [
       'an unknown upstream API',
       { env: { PARLEY_UPSTREAM_API: 'completions' } },
       /^invalid PARLEY_UPSTREAM_API: "completions" must be one of: responses, chat$/,
@@ -165,6 +170,22 @@ describe('invalid values are one clear line naming the source', () => {
     await expect(loadSettings({ configPath, env: {} })).rejects.toThrow(
       `invalid "port" in ${configPath}: "eighty" must be a number`,
     );
+  });
+
+  it('takes null in the settings file for no number either', async () => {
+    const configPath = await settingsFile({ port: null, shutdownGraceMs: 5 });
+    await expect(loadSettings({ configPath, env: {} })).rejects.toThrow(
+      `invalid "port" in ${configPath}: null must be a number`,
+    );
+  });
+
+  it('never echoes the headers of a bad header setting, only where the fault is', async () => {
+    const configPath = await settingsFile({
+      upstreamHeaders: { Authorization: 'Bearer sk-gateway-0123456789', 'X-Retries': 3 },
+    });
+    const failure = await loadSettings({ configPath, env: {} }).catch((error: unknown) => error);
+    expect((failure as Error).message).toMatch(/^invalid "upstreamHeaders" in .*: "X-Retries" /);
+    expect((failure as Error).message).not.toContain('sk-gateway');
   });
 
   it('says so when the settings file is not JSON', async () => {

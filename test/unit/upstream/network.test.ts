@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { describeProxy, upstreamProxyFromEnv } from '../../../app/upstream/network.ts';
+import {
+  describeProxy,
+  upstreamDispatcher,
+  upstreamProxyFromEnv,
+} from '../../../app/upstream/network.ts';
 
 describe('upstreamProxyFromEnv', () => {
   it('is undefined without a proxy, whatever NO_PROXY says', () => {
@@ -16,6 +20,19 @@ describe('upstreamProxyFromEnv', () => {
         NO_PROXY: 'localhost',
       }),
     ).toEqual({ httpProxy: '', httpsProxy: 'http://new:3128', noProxy: 'localhost,.corp' });
+  });
+
+  it('reads a proxy without a scheme as curl does, as http://, so the dispatcher can be built', () => {
+    const proxy = upstreamProxyFromEnv({
+      HTTPS_PROXY: '10.0.0.1:3128',
+      HTTP_PROXY: 'socks5://s:1080',
+    });
+    expect(proxy).toEqual({
+      httpProxy: 'socks5://s:1080',
+      httpsProxy: 'http://10.0.0.1:3128',
+      noProxy: '',
+    });
+    expect(() => upstreamDispatcher(1000, proxy)).not.toThrow();
   });
 
   it('sends HTTPS through HTTPS_PROXY only, never through HTTP_PROXY', () => {
