@@ -7,9 +7,10 @@
  * id and name come once or on every delta, whole arguments in one chunk, or indexes that
  * interleave (T6: the first call streams; a later one is buffered until the open call's
  * arguments are complete, then emitted in order), or no index at all (Gemini: each call whole,
- * told apart by its id); finish_reason with the last delta or alone;
- * usage on the finish chunk, after it with empty choices, under x_groq, or never (then it is
- * estimated); [DONE] missing after a finish (fine) or before one (an error event).
+ * told apart by its id), or a Gemini thought signature (carried in the tool_use id, so it must
+ * be known when the call opens: Gemini sends it with the call); finish_reason with the last
+ * delta or alone; usage on the finish chunk, after it with empty choices, under x_groq, or never
+ * (then it is estimated); [DONE] missing after a finish (fine) or before one (an error event).
  */
 import type { AnthropicErrorType } from '../protocol/anthropic-errors.ts';
 import type { AnthropicStreamEvent } from '../protocol/anthropic-wire.ts';
@@ -24,6 +25,7 @@ import {
   isParallelWrapper,
   unwrapParallelCall,
 } from './tools.ts';
+import { signedToolUseId, thoughtSignatureOf } from './thought-signature.ts';
 import { fromChatUsage, type UpstreamUsage } from './usage.ts';
 
 /** The block key of all text and reasoning: a chat answer is one choice. */
@@ -34,6 +36,8 @@ const toolKey = (index: number): number => 1_000 + index;
 interface Call {
   readonly index: number;
   id: string | undefined;
+  /** Gemini's thought signature, to ride in the tool_use id. */
+  signature: string | undefined;
   name: string;
   arguments: string;
   state: 'waiting' | 'streaming' | 'done';
@@ -142,13 +146,21 @@ export class ChatStreamTranslator {
     const fn = asRecord(delta['function']);
     let call = this.#calls.get(index);
     if (!call) {
-      call = { index, id: undefined, name: '', arguments: '', state: 'waiting' };
+      call = {
+        index,
+        id: undefined,
+        signature: undefined,
+        name: '',
+        arguments: '',
+        state: 'waiting',
+      };
       this.#calls.set(index, call);
     }
     this.#lastCall = call;
     // Some servers repeat the id and name on every delta; the first ones count.
     if (call.id === undefined && id !== '') call.id = id;
     if (call.name === '') call.name = stringOf(fn['name']);
+    call.signature ??= thoughtSignatureOf(delta);
     const fragment = stringOf(fn['arguments']);
     call.arguments += fragment;
 
@@ -182,7 +194,8 @@ export class ChatStreamTranslator {
   #openCall(call: Call): void {
     call.state = 'streaming';
     this.#streaming = call;
-    const id = toolUseIdFor(call.id, this.#ctx, this.#usedIds);
+    const upstreamId = call.signature === undefined ? call.id : signedToolUseId(call.signature);
+    const id = toolUseIdFor(upstreamId, this.#ctx, this.#usedIds);
     this.#out.openTool(toolKey(call.index), id, clientToolName(call.name, this.#ctx.toolNames));
     this.#out.toolArguments(call.arguments);
   }

@@ -2,7 +2,8 @@
  * OpenAI Chat Completions body -> Anthropic message (non-streaming; PROTOCOL.md 3.4-3.6). Pure.
  * As complete as the stream: reasoning (reasoning_content, reasoning, typed thinking parts),
  * text cut at stop sequences, refusals, tool calls (a `parallel` wrapper unwrapped, invalid
- * arguments an error), the ending from finish_reason with tool use winning (T7), usage.
+ * arguments an error, a Gemini thought signature carried in the tool_use id), the ending from
+ * finish_reason with tool use winning (T7), usage.
  */
 import type { AnthropicContentBlock, AnthropicMessage } from '../protocol/anthropic-wire.ts';
 import type { AnswerContext } from './answer-context.ts';
@@ -10,6 +11,7 @@ import { asArray, asRecord } from './from-responses.ts';
 import { encodeReasoningSignature } from './reasoning-signature.ts';
 import { stopReason } from './stop-reason.ts';
 import { cutAtStopSequence } from './stop-sequences.ts';
+import { signedToolUseId, thoughtSignatureOf } from './thought-signature.ts';
 import { toolUseBlocks } from './tool-use-blocks.ts';
 import { fromChatUsage, toAnthropicUsage, zeroUsage } from './usage.ts';
 
@@ -48,8 +50,10 @@ export function toAnthropicMessageFromChat(
   const usedIds = new Set<string>();
   for (const call of calls) {
     const fn = asRecord(call['function']);
+    const signature = thoughtSignatureOf(call);
     const upstreamCall = {
-      callId: call['id'],
+      // Gemini's thought signature rides in the id, to come back on the next request.
+      callId: signature === undefined ? call['id'] : signedToolUseId(signature),
       name: stringOf(fn['name']),
       arguments: stringOf(fn['arguments']),
       // Cut at the limit, only the last call can have lost its arguments.

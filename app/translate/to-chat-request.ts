@@ -8,9 +8,10 @@
  * images and files from tool results re-sent in a user message (tool messages take text only;
  * a PDF where the provider takes no files becomes a line of text there); a call
  * with no result gets a synthetic one so the history is accepted; earlier reasoning sent back as
- * reasoning_content where the provider requires it (T13); tools, tool_choice, parallel calls;
- * max tokens under the provider's parameter name, clamped; sampling per model (T9); images for a
- * model without image input, and parts neither API has, as text.
+ * reasoning_content where the provider requires it (T13); Gemini's thought signatures back on
+ * its tool calls, from the tool_use ids that carry them (or Google's stand-in); tools,
+ * tool_choice, parallel calls; max tokens under the provider's parameter name, clamped; sampling
+ * per model (T9); images for a model without image input, and parts neither API has, as text.
  * Drops on purpose, with a note: server tools, foreign or redacted thinking, unknown blocks,
  * top_k, and stop sequences (emulated on the answer, so Parley knows which one matched).
  */
@@ -19,6 +20,7 @@ import type {
   ChatCompletionContentPart,
   ChatCompletionContentPartImage,
   ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionMessageFunctionToolCall,
   ChatCompletionMessageParam,
   ChatCompletionTool,
 } from 'openai/resources/chat/completions';
@@ -45,6 +47,12 @@ import {
   wordsOfUnknownPart,
   type Block,
 } from './request-common.ts';
+import {
+  SKIP_THOUGHT_SIGNATURE,
+  thoughtSignatureContent,
+  thoughtSignatureFromId,
+  type ThoughtSignatureContent,
+} from './thought-signature.ts';
 import type { TranslatedRequest } from './to-responses-request.ts';
 import { isCustomTool, toolArguments, toolParameters, upstreamToolName } from './tools.ts';
 
@@ -148,6 +156,10 @@ export function toChatRequest(
 }
 
 type AssistantMessage = ChatCompletionAssistantMessageParam & { reasoning_content?: string };
+/** Gemini's OpenAI-compatible endpoint takes a call's thought signature beside it. */
+type SignedToolCall = ChatCompletionMessageFunctionToolCall & {
+  extra_content?: ThoughtSignatureContent;
+};
 
 /**
  * Builds the message list under Chat Completions' rule that every tool call of an assistant
@@ -196,7 +208,7 @@ class ChatHistory {
     const texts: string[] = [];
     const thoughts: string[] = [];
     const message: AssistantMessage = { role: 'assistant', content: null };
-    const calls: NonNullable<AssistantMessage['tool_calls']> = [];
+    const calls: SignedToolCall[] = [];
     for (const block of blocks) {
       const typed = block as ContentBlockParam;
       switch (typed.type) {
@@ -225,7 +237,7 @@ class ChatHistory {
     }
     // Content may be null only beside tool calls; an assistant turn of pure thinking keeps "".
     message.content = texts.length > 0 ? texts.join('\n\n') : calls.length > 0 ? null : '';
-    if (calls.length > 0) message.tool_calls = calls;
+    if (calls.length > 0) message.tool_calls = this.#signed(calls);
     // DeepSeek's thinking mode wants reasoning back on tool-call turns, even when empty (T13).
     if (this.dialect.reasoningContentBack && (thoughts.length > 0 || calls.length > 0)) {
       message.reasoning_content = thoughts.join('\n\n');
@@ -234,6 +246,24 @@ class ChatHistory {
       return;
     this.#messages.push(message);
     this.#unanswered = calls.map((call) => call.id);
+  }
+
+  /**
+   * Gemini 3 rejects a history whose calls lost their thought signatures: each goes back from the
+   * tool_use id that carried it. A turn with none (written by another model, or its ids replaced)
+   * gets Google's stand-in on its first call, the one Gemini checks. Ids stay as they were.
+   */
+  #signed(calls: SignedToolCall[]): SignedToolCall[] {
+    if (!this.dialect.thoughtSignatures) return calls;
+    const signatures = calls.map((call) => thoughtSignatureFromId(call.id));
+    const anySigned = signatures.some((signature) => signature !== undefined);
+    return calls.map((call, index) => {
+      const signature =
+        signatures[index] ?? (!anySigned && index === 0 ? SKIP_THOUGHT_SIGNATURE : undefined);
+      return signature === undefined
+        ? call
+        : { ...call, extra_content: thoughtSignatureContent(signature) };
+    });
   }
 
   #user(blocks: Block[]): void {

@@ -2,7 +2,8 @@
  * Renders a scripted turn as Chat Completions does on the wire (PROTOCOL.md 2.2): `data:` chunks
  * ending in `[DONE]`, tool calls announced by index with id and name on their first delta only,
  * usage in a last chunk with empty `choices` when the request asked for it. Reasoning goes out as
- * `reasoning_content`, as DeepSeek, xAI and vLLM send it.
+ * `reasoning_content`, as DeepSeek, xAI and vLLM send it. A call with a thought signature carries
+ * it as Gemini does, in `extra_content` beside the call (on its first delta when streamed).
  */
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { CompletionUsage } from 'openai/resources/completions';
@@ -11,6 +12,11 @@ import type { RenderContext } from './responses-wire.ts';
 
 type Delta = ChatCompletionChunk.Choice.Delta & { reasoning_content?: string };
 type FinishReason = ChatCompletionChunk.Choice['finish_reason'];
+type WireCall = { index: number; id: string; name: string; deltas: string[]; signature?: string };
+
+/** Gemini's field, only where a call was scripted with one (other output stays byte-identical). */
+const signatureField = (signature: string | undefined) =>
+  signature === undefined ? {} : { extra_content: { google: { thought_signature: signature } } };
 
 export function renderChatChunks(
   turn: ScriptedTurn,
@@ -29,7 +35,7 @@ export function renderChatChunks(
   });
 
   const chunks: ChatCompletionChunk[] = [chunk({ role: 'assistant', content: '' })];
-  const calls: { index: number; id: string; name: string; deltas: string[] }[] = [];
+  const calls: WireCall[] = [];
   for (const output of turn.output ?? []) {
     switch (output.type) {
       case 'reasoning':
@@ -50,6 +56,7 @@ export function renderChatChunks(
             wire.wholeArguments === true
               ? [output.arguments]
               : splitIntoDeltas(output.arguments, size),
+          ...(output.thoughtSignature === undefined ? {} : { signature: output.thoughtSignature }),
         });
         break;
     }
@@ -79,7 +86,7 @@ type ChunkOf = (delta: Delta) => ChatCompletionChunk;
  * round-robin by index, and with the id and name on the first delta only or on every one.
  */
 function toolCallChunks(
-  calls: readonly { index: number; id: string; name: string; deltas: string[] }[],
+  calls: readonly WireCall[],
   wire: NonNullable<ScriptedTurn['chat']>,
   chunk: ChunkOf,
 ): ChatCompletionChunk[] {
@@ -91,6 +98,7 @@ function toolCallChunks(
           id: call.id,
           type: 'function',
           function: { name: call.name, arguments: args },
+          ...signatureField(call.signature),
         },
       ],
     });
@@ -128,6 +136,7 @@ export function renderChatBody(turn: ScriptedTurn, ctx: RenderContext): ChatComp
             id: output.callId ?? ctx.ids.id('call_'),
             type: 'function' as const,
             function: { name: output.name, arguments: output.arguments },
+            ...signatureField(output.thoughtSignature),
           },
         ]
       : [],

@@ -11,6 +11,8 @@ export type ScriptedOutput =
       /** The raw arguments string, exactly as the upstream sends it (may be "" or invalid). */
       readonly arguments: string;
       readonly callId?: string;
+      /** Gemini's `extra_content.google.thought_signature` (Chat wire only). */
+      readonly thoughtSignature?: string;
     }
   | {
       readonly type: 'reasoning';
