@@ -11,6 +11,7 @@ import type { Logger } from '../log.ts';
 import { upstreamAdapter, type Upstream } from '../upstream/adapters.ts';
 import { displayBaseUrl } from '../upstream/client.ts';
 import type { Calibration } from '../upstream/calibration.ts';
+import { RefusedParams } from '../upstream/refused-params.ts';
 import type { RoutingTable } from '../upstream/routing.ts';
 import { errorHandler, notFound } from './fallback-handlers.ts';
 import { authGuard, hostGuard, missingUpstreamKeyMessage, originGuard } from './guards.ts';
@@ -152,6 +153,7 @@ export function createServer(deps: ServerDeps): Express {
     inFlight: deps.inFlight,
     traffic: deps.traffic,
     calibration: deps.calibration,
+    refusedParams: new RefusedParams(),
   };
   app.post('/v1/messages', messagesRoute(routeDeps, { alwaysStream: false }));
   app.post('/v1/messages/stream', messagesRoute(routeDeps, { alwaysStream: true }));

@@ -19,6 +19,7 @@ import type { Upstream } from '../upstream/adapters.ts';
 import type { ModelCapabilities } from '../upstream/capabilities.ts';
 import { displayBaseUrl } from '../upstream/client.ts';
 import { costUsd } from '../upstream/pricing.ts';
+import { withoutParam, type RefusedParams } from '../upstream/refused-params.ts';
 import { routeModel, type RoutingTable } from '../upstream/routing.ts';
 import type { AnthropicUsage } from '../protocol/anthropic-wire.ts';
 import type { Calibration } from '../upstream/calibration.ts';
@@ -35,6 +36,8 @@ import { SseWriter } from './sse-writer.ts';
 
 /** How long a finished upstream stream may take to end by itself before it is cut. */
 const DRAIN_MS = 2_000;
+/** Each refusable parameter once (refused-params.ts). */
+const MAX_REFUSALS = 3;
 
 export interface MessagesRouteDeps {
   readonly settings: Pick<Settings, 'pingIntervalMs' | 'upstreamIdleTimeoutMs'>;
@@ -51,6 +54,8 @@ export interface MessagesRouteDeps {
   readonly calibration?: Calibration | undefined;
   /** Hides the configured keys in upstream error messages (some upstreams echo the key). */
   readonly redactText?: ((text: string) => string) | undefined;
+  /** Parameters models refused, left out of what is sent to them (T9). */
+  readonly refusedParams?: RefusedParams | undefined;
 }
 
 interface Exchange {
@@ -59,6 +64,8 @@ interface Exchange {
   readonly upstreamModel: string;
   readonly capabilities: ModelCapabilities;
   readonly translated: TranslatedRequest<object>;
+  /** Where what a model refused is remembered: its upstream and name. */
+  readonly refusalKey: string;
   readonly answer: AnswerContext;
   readonly signal: AbortSignal;
   readonly recorder: ExchangeRecorder;
@@ -154,6 +161,12 @@ function prepare(
       capabilities,
       hash: sha256Hex,
     });
+    const learned = deps.refusedParams?.apply(
+      refusalKeyOf(upstream, upstreamModel),
+      translated.body,
+    );
+    if (learned !== undefined && learned !== translated.body)
+      translated = { ...translated, body: learned };
     promptTokens = preflightTokens(translated.body, bodyBytes, upstreamModel, capabilities);
   } catch (error) {
     // A request the upstream cannot take (a PDF for a server without files, too many tools).
@@ -174,6 +187,7 @@ function prepare(
     upstreamModel,
     capabilities,
     translated,
+    refusalKey: refusalKeyOf(upstream, upstreamModel),
     signal: controller.signal,
     recorder,
     onSend: recorder.enabled
@@ -221,10 +235,8 @@ async function answerOnce(
   const { recorder } = exchange;
   try {
     const { adapter } = exchange.upstream;
-    const response = await adapter.createOnce(
-      exchange.translated.body,
-      exchange.signal,
-      exchange.onSend,
+    const response = await sendLearning(exchange, deps, (body) =>
+      adapter.createOnce(body, exchange.signal, exchange.onSend),
     );
     if (recorder.enabled)
       recorder.emit({ type: 'upstream.event-received', json: JSON.stringify(response) });
@@ -253,10 +265,9 @@ async function stream(exchange: Exchange, res: Response, deps: MessagesRouteDeps
   const { recorder } = exchange;
   let upstreamStream;
   try {
-    upstreamStream = await exchange.upstream.adapter.createStream(
-      exchange.translated.body,
-      exchange.signal,
-      exchange.onSend,
+    const { adapter } = exchange.upstream;
+    upstreamStream = await sendLearning(exchange, deps, (body) =>
+      adapter.createStream(body, exchange.signal, exchange.onSend),
     );
   } catch (error) {
     if (isClientAbort(error)) {
@@ -353,6 +364,37 @@ async function stream(exchange: Exchange, res: Response, deps: MessagesRouteDeps
 }
 
 /** Compares the local count with the upstream's report, off the hot path. */
+function refusalKeyOf(upstream: Upstream, model: string): string {
+  return `${upstream.baseUrl} ${model}`;
+}
+
+/**
+ * Sends the body; where the model refuses an optional parameter (T9), sends it again without
+ * it, and the parameter is left out for that model from then on. Nothing reached the client yet.
+ */
+async function sendLearning<T>(
+  exchange: Exchange,
+  deps: MessagesRouteDeps,
+  send: (body: object) => Promise<T>,
+): Promise<T> {
+  let body = exchange.translated.body;
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await send(body);
+    } catch (error) {
+      const param =
+        attempt < MAX_REFUSALS
+          ? deps.refusedParams?.learn(exchange.refusalKey, error, body)
+          : undefined;
+      if (param === undefined) throw error;
+      deps.logger.warn(
+        `${exchange.upstreamModel} refused ${param}: sent again without it, and left out for this model from now on`,
+      );
+      body = withoutParam(body, param);
+    }
+  }
+}
+
 function calibrate(exchange: Exchange, deps: MessagesRouteDeps, usage: AnthropicUsage): void {
   if (deps.calibration)
     calibrateLater(deps.calibration, exchange.upstreamModel, exchange.translated.body, usage);
