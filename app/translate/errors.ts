@@ -156,7 +156,15 @@ export function answerFailure(
   message: string,
   lead: string,
   answer: { readonly inputTokenEstimate: number; readonly contextWindow?: number | undefined },
-): { type: AnthropicErrorType; message: string } {
+): { type: AnthropicErrorType; message: string; headers?: Record<string, string> } {
+  // Quota does not come back by retrying (an HTTP answer, the non-streaming one, says so).
+  if (code === 'insufficient_quota') {
+    return {
+      type: 'rate_limit_error',
+      message: `${lead}: ${message}`,
+      headers: { 'x-should-retry': 'false' },
+    };
+  }
   if (answer.contextWindow !== undefined && isContextOverflow({ code, message })) {
     return {
       type: 'invalid_request_error',

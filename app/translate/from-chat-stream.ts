@@ -16,7 +16,7 @@ import type { AnthropicErrorType } from '../protocol/anthropic-errors.ts';
 import type { AnthropicStreamEvent } from '../protocol/anthropic-wire.ts';
 import { toolUseIdFor, type AnswerContext } from './answer-context.ts';
 import { AnthropicStreamBuilder, type StreamOutcome } from './anthropic-stream.ts';
-import { chatIncomplete, stringOf, thinkingPartText } from './from-chat.ts';
+import { CHAT_ENDINGS, chatIncomplete, stringOf, thinkingPartText } from './from-chat.ts';
 import { asArray, asRecord } from './from-responses.ts';
 import { stopReason } from './stop-reason.ts';
 import {
@@ -42,8 +42,6 @@ interface Call {
   arguments: string;
   state: 'waiting' | 'streaming' | 'done';
 }
-
-const endings = new Set(['stop', 'length', 'tool_calls', 'function_call', 'content_filter']);
 
 export class ChatStreamTranslator {
   readonly #ctx: AnswerContext;
@@ -260,7 +258,7 @@ export class ChatStreamTranslator {
   #complete(finishReason: string): void {
     if (this.#out.finished) return; // a buffered call had invalid arguments
     // PROTOCOL.md 3.5: an unknown ending with nothing to show is an error, not an empty answer.
-    if (!endings.has(finishReason) && this.#out.blockCount === 0) {
+    if (!CHAT_ENDINGS.has(finishReason) && this.#out.blockCount === 0) {
       this.#out.fail(
         'api_error',
         `The upstream stopped without an answer (finish_reason "${finishReason}").`,

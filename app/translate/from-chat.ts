@@ -6,7 +6,9 @@
  * finish_reason with tool use winning (T7), usage.
  */
 import type { AnthropicContentBlock, AnthropicMessage } from '../protocol/anthropic-wire.ts';
+import { AnthropicError } from '../protocol/anthropic-errors.ts';
 import type { AnswerContext } from './answer-context.ts';
+import { answerFailure } from './errors.ts';
 import { asArray, asRecord } from './from-responses.ts';
 import { encodeReasoningSignature } from './reasoning-signature.ts';
 import { stopReason } from './stop-reason.ts';
@@ -20,11 +22,12 @@ export function toAnthropicMessageFromChat(
   ctx: AnswerContext,
 ): AnthropicMessage {
   const body = asRecord(completion);
-  const choice = asRecord(
-    asArray(body['choices'])
-      .map(asRecord)
-      .find((c) => (c['index'] ?? 0) === 0),
-  );
+  const found = asArray(body['choices'])
+    .map(asRecord)
+    .find((c) => (c['index'] ?? 0) === 0);
+  // Some servers answer a failure with 200 and an `error` object, which the SDK does not throw.
+  if (found === undefined) throw answerWithoutChoice(body, ctx);
+  const choice = found;
   const message = asRecord(choice['message']);
   const content: AnthropicContentBlock[] = [];
 
@@ -62,6 +65,13 @@ export function toAnthropicMessageFromChat(
     content.push(...toolUseBlocks(upstreamCall, ctx, usedIds));
   }
 
+  // PROTOCOL.md 3.5, as on the stream: an unknown ending with nothing to show is an error.
+  if (content.length === 0 && !CHAT_ENDINGS.has(finish)) {
+    throw new AnthropicError(
+      'api_error',
+      `The upstream stopped without an answer (finish_reason "${finish}").`,
+    );
+  }
   const usage = fromChatUsage(body['usage']);
   return {
     id: ctx.messageId,
@@ -78,6 +88,25 @@ export function toAnthropicMessageFromChat(
     stop_sequence: stopSequence,
     usage: usage ? toAnthropicUsage(usage) : zeroUsage(ctx.inputTokenEstimate),
   };
+}
+
+/** The finish_reasons that end an answer as it should end. */
+export const CHAT_ENDINGS: ReadonlySet<string> = new Set([
+  'stop',
+  'length',
+  'tool_calls',
+  'function_call',
+  'content_filter',
+]);
+
+function answerWithoutChoice(body: Record<string, unknown>, ctx: AnswerContext): AnthropicError {
+  const error = asRecord(body['error']);
+  const message = stringOf(error['message']);
+  if (message === '')
+    return new AnthropicError('api_error', 'The upstream answered without a choice.');
+  const code = typeof error['code'] === 'string' ? error['code'] : null;
+  const failure = answerFailure(code, message, 'Upstream error', ctx);
+  return new AnthropicError(failure.type, failure.message, failure.headers);
 }
 
 /** finish_reason in Responses terms, for stopReason(). */

@@ -23,7 +23,7 @@ export function toAnthropicMessage(response: unknown, ctx: AnswerContext): Anthr
     const code = typeof error['code'] === 'string' ? error['code'] : null;
     const message = typeof error['message'] === 'string' ? error['message'] : 'no reason given';
     const failure = answerFailure(code, message, 'Upstream response failed', ctx);
-    throw new AnthropicError(failure.type, failure.message);
+    throw new AnthropicError(failure.type, failure.message, failure.headers);
   }
   const content: AnthropicContentBlock[] = [];
   let refusal = false;

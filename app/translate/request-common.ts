@@ -65,6 +65,12 @@ export function requestToolNames(request: MessagesRequest): ToolNameMap {
   return toolNameMap(names);
 }
 
+/** A PDF's file name as OpenAI reads its type from: by its extension (a title may have none). */
+export function pdfFilename(title: string | null | undefined): string {
+  const name = title ?? 'document';
+  return /\.pdf$/i.test(name) ? name : `${name}.pdf`;
+}
+
 /**
  * What stands in for an image the model cannot take. Dropping it would leave the model unaware;
  * sending it would fail this turn and every later one, since the history keeps it.

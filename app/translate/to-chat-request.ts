@@ -40,6 +40,7 @@ import {
   blocksOf,
   clampOutputTokens,
   imageLeftOut,
+  pdfFilename,
   requestToolNames,
   samplingFields,
   systemText,
@@ -380,7 +381,7 @@ class ChatHistory {
         `document: this upstream cannot read ${what} over Chat Completions; send the text instead`,
       );
     }
-    const filename = block.title ?? 'document.pdf';
+    const filename = pdfFilename(block.title);
     return {
       type: 'file',
       file: { filename, file_data: `data:${source.media_type};base64,${source.data}` },

@@ -36,6 +36,7 @@ import {
   blocksOf,
   clampOutputTokens,
   imageLeftOut,
+  pdfFilename,
   requestToolNames,
   samplingFields,
   systemText,
@@ -303,7 +304,7 @@ function imagePart(block: ImageBlockParam): ResponseInputContent {
 
 function documentPart(block: DocumentBlockParam): ResponseInputContent {
   const source = block.source;
-  const filename = block.title ?? 'document.pdf';
+  const filename = pdfFilename(block.title);
   switch (source.type) {
     case 'base64':
       return {

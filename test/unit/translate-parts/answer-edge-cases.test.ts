@@ -362,3 +362,41 @@ describe('a call_id repeated across Responses function_call items (T3)', () => {
     ]);
   });
 });
+
+describe('a non-streaming answer that is not one', () => {
+  it('is an error when a Chat server answers 200 with an error object and no choice', () => {
+    const body = { error: { message: 'Rate limit reached', code: 'rate_limit_exceeded' } };
+    expect(() => toAnthropicMessageFromChat(body, answerContext())).toThrow(
+      expect.objectContaining({
+        type: 'rate_limit_error',
+        message: 'Upstream error: Rate limit reached',
+      }),
+    );
+    expect(() => toAnthropicMessageFromChat({ choices: [] }, answerContext())).toThrow(
+      'The upstream answered without a choice.',
+    );
+  });
+
+  it('is an error when a Chat body stops for no known reason with nothing to show', () => {
+    const body = { choices: [{ index: 0, message: { content: '' }, finish_reason: 'error' }] };
+    expect(() => toAnthropicMessageFromChat(body, answerContext())).toThrow(
+      /stopped without an answer \(finish_reason "error"\)/,
+    );
+    const empty = { choices: [{ index: 0, message: { content: '' }, finish_reason: 'stop' }] };
+    expect(toAnthropicMessageFromChat(empty, answerContext()).content).toEqual([]);
+  });
+
+  it('tells the client not to retry a failed Responses body over quota', () => {
+    const body = {
+      status: 'failed',
+      error: { code: 'insufficient_quota', message: 'You exceeded your current quota.' },
+    };
+    expect(() => toAnthropicMessage(body, answerContext())).toThrow(
+      expect.objectContaining({
+        status: 429,
+        type: 'rate_limit_error',
+        headers: { 'x-should-retry': 'false' },
+      }),
+    );
+  });
+});

@@ -757,6 +757,20 @@ describe('PDF documents', () => {
     expect(result.notes).toContainEqual(expect.stringContaining("replaced a tool's document"));
   });
 
+  it('are named with .pdf, as OpenAI reads a file’s type from its name', () => {
+    const untitled = { ...pdf, title: 'Quarterly report' };
+    const [message] = messagesOf({ messages: [{ role: 'user', content: [untitled] }] });
+    expect(message?.content).toEqual([
+      {
+        type: 'file',
+        file: {
+          filename: 'Quarterly report.pdf',
+          file_data: 'data:application/pdf;base64,JVBERi0xLjQK',
+        },
+      },
+    ]);
+  });
+
   it('become a file part for OpenAI', () => {
     expect(messagesOf(request)).toEqual([
       {
