@@ -19,7 +19,11 @@ import type { Upstream } from '../upstream/adapters.ts';
 import type { ModelCapabilities } from '../upstream/capabilities.ts';
 import { displayBaseUrl } from '../upstream/client.ts';
 import { costUsd } from '../upstream/pricing.ts';
-import { withoutParam, type RefusedParams } from '../upstream/refused-params.ts';
+import {
+  withOutputThatFits,
+  withoutParam,
+  type RefusedParams,
+} from '../upstream/refused-params.ts';
 import { routeModel, type RoutingTable } from '../upstream/routing.ts';
 import type { AnthropicUsage } from '../protocol/anthropic-wire.ts';
 import type { Calibration } from '../upstream/calibration.ts';
@@ -36,8 +40,8 @@ import { SseWriter } from './sse-writer.ts';
 
 /** How long a finished upstream stream may take to end by itself before it is cut. */
 const DRAIN_MS = 2_000;
-/** Each refusable parameter once (refused-params.ts). */
-const MAX_REFUSALS = 3;
+/** Each refusable parameter once, and the output fitted to the window once (refused-params.ts). */
+const MAX_REFUSALS = 4;
 
 export interface MessagesRouteDeps {
   readonly settings: Pick<Settings, 'pingIntervalMs' | 'upstreamIdleTimeoutMs'>;
@@ -363,14 +367,15 @@ async function stream(exchange: Exchange, res: Response, deps: MessagesRouteDeps
   }
 }
 
-/** Compares the local count with the upstream's report, off the hot path. */
 function refusalKeyOf(upstream: Upstream, model: string): string {
   return `${upstream.baseUrl} ${model}`;
 }
 
 /**
  * Sends the body; where the model refuses an optional parameter (T9), sends it again without
- * it, and the parameter is left out for that model from then on. Nothing reached the client yet.
+ * it, and the parameter is left out for that model from then on; where the output asked for does
+ * not fit beside the prompt (vLLM says how much does), asks for what fits. Nothing reached the
+ * client yet.
  */
 async function sendLearning<T>(
   exchange: Exchange,
@@ -382,10 +387,15 @@ async function sendLearning<T>(
     try {
       return await send(body);
     } catch (error) {
-      const param =
-        attempt < MAX_REFUSALS
-          ? deps.refusedParams?.learn(exchange.refusalKey, error, body)
-          : undefined;
+      if (attempt >= MAX_REFUSALS) throw error;
+      const fitted = withOutputThatFits(error, body);
+      if (fitted !== undefined) {
+        // This prompt's room, not the model's: nothing to remember.
+        deps.logger.info(`${exchange.upstreamModel}: output lowered to fit its window, sent again`);
+        body = fitted;
+        continue;
+      }
+      const param = deps.refusedParams?.learn(exchange.refusalKey, error, body);
       if (param === undefined) throw error;
       deps.logger.warn(
         `${exchange.upstreamModel} refused ${param}: sent again without it, and left out for this model from now on`,
@@ -395,6 +405,7 @@ async function sendLearning<T>(
   }
 }
 
+/** Compares the local count with the upstream's report, off the hot path. */
 function calibrate(exchange: Exchange, deps: MessagesRouteDeps, usage: AnthropicUsage): void {
   if (deps.calibration)
     calibrateLater(deps.calibration, exchange.upstreamModel, exchange.translated.body, usage);
@@ -422,7 +433,13 @@ function anthropicErrorOf(
   exchange: Exchange,
   deps: MessagesRouteDeps,
 ): AnthropicError {
-  if (error instanceof AnthropicError) return error;
+  if (error instanceof AnthropicError) {
+    // A translator's error may quote the upstream (a 200 carrying an error), which may echo a key.
+    const message = deps.redactText?.(error.message) ?? error.message;
+    return message === error.message
+      ? error
+      : new AnthropicError(error.type, message, error.headers);
+  }
   const reported = toUpstreamFailure(error, {
     upstreamModel: exchange.upstreamModel,
     baseUrl: exchange.upstream.baseUrl,

@@ -177,13 +177,31 @@ export function answerFailure(
   return { type: streamErrorType(code), message: `${lead}: ${message}` };
 }
 
-/** vLLM and others: the prompt fits the window, but not with the output asked for. */
+/** Below this much room for output, a prompt is as good as too long: compacting is the cure. */
+export const MIN_OUTPUT_ROOM = 1_024;
+
+/**
+ * vLLM's refusal of an output that does not fit beside the prompt ("'max_tokens' or
+ * 'max_completion_tokens' is too large: 32000. This model's maximum context length is 32768
+ * tokens and your request has 18000 input tokens"): the window and the prompt, where it says.
+ */
+export function outputOverflow(
+  message: string,
+): { readonly window: number; readonly input: number } | undefined {
+  if (!/\bmax_(completion_|output_)?tokens\b[^.]*\btoo large\b/i.test(message)) return undefined;
+  const window = /maximum context length is (\d+)/i.exec(message)?.[1];
+  const input = /(\d+) input tokens/i.exec(message)?.[1];
+  return { window: Number(window ?? Number.NaN), input: Number(input ?? Number.NaN) };
+}
+
+/**
+ * The prompt fits the window, but not with the output asked for (the route has already tried
+ * again with what room there was). With little room left it is a long prompt after all.
+ */
 function isOutputTooLarge(failure: UpstreamFailure): boolean {
-  return (
-    failure.status !== undefined &&
-    failure.status < 500 &&
-    /\bmax_(completion_|output_)?tokens\b[^.]*\btoo large\b/i.test(failure.message)
-  );
+  if (failure.status === undefined || failure.status >= 500) return false;
+  const overflow = outputOverflow(failure.message);
+  return overflow !== undefined && !(overflow.window - overflow.input < MIN_OUTPUT_ROOM);
 }
 
 /** By its code or words; an HTTP answer only with a status that can mean it (or none: a stream). */
@@ -191,6 +209,7 @@ function isContextOverflow(
   failure: Pick<UpstreamFailure, 'code' | 'message'> & { readonly status?: number | undefined },
 ): boolean {
   const status = failure.status;
+  if (failure.code === 'rate_limit_exceeded' || failure.code === 'insufficient_quota') return false;
   return (
     (failure.code === 'context_length_exceeded' ||
       /maximum context length|context[_ ]length|too many tokens|prompt is too long/i.test(

@@ -158,7 +158,10 @@ export class ChatStreamTranslator {
     // Some servers repeat the id and name on every delta; the first ones count.
     if (call.id === undefined && id !== '') call.id = id;
     if (call.name === '') call.name = stringOf(fn['name']);
-    call.signature ??= thoughtSignatureOf(delta);
+    // Only Gemini signs; the check keeps other servers' deltas from a lookup each.
+    if (call.signature === undefined && 'extra_content' in delta) {
+      call.signature = thoughtSignatureOf(delta);
+    }
     const fragment = stringOf(fn['arguments']);
     call.arguments += fragment;
 
@@ -219,9 +222,12 @@ export class ChatStreamTranslator {
    * `length` ending any of them may have been cut before its first argument (T4: not {}).
    */
   #finishCalls(): void {
-    const cut = this.#finishReason === 'length';
+    // Cut at the limit, only the last call can have lost its arguments; the others had ended.
+    const atLimit = this.#finishReason === 'length';
+    const last = Math.max(-1, ...this.#calls.keys());
+    const cut = (call: Call | undefined): boolean => atLimit && call?.index === last;
     this.#signThinking();
-    this.#settleStreamingCall(cut);
+    this.#settleStreamingCall(cut(this.#streaming));
     const waiting = [...this.#calls.values()]
       .filter((call) => call.state === 'waiting')
       .sort((a, b) => a.index - b.index);
@@ -234,7 +240,7 @@ export class ChatStreamTranslator {
       }
       this.#openCall(call);
       this.#streaming = undefined;
-      this.#out.finishTool('', cut);
+      this.#out.finishTool('', cut(call));
     }
   }
 

@@ -4,6 +4,8 @@
  * in it: a namespaced, versioned envelope around base64url JSON. Anything else in a signature
  * (a real Claude signature from a session that began on Anthropic) is not ours and is dropped.
  */
+import { fromBase64url, toBase64url } from './base64url.ts';
+
 export const SIGNATURE_PREFIX = 'parley.v1.';
 
 export interface CarriedReasoning {
@@ -14,7 +16,7 @@ export interface CarriedReasoning {
 
 export function encodeReasoningSignature(reasoning: CarriedReasoning): string {
   const payload = { i: reasoning.id, e: reasoning.encryptedContent, s: reasoning.summary };
-  return SIGNATURE_PREFIX + base64url(JSON.stringify(payload));
+  return SIGNATURE_PREFIX + toBase64url(JSON.stringify(payload));
 }
 
 /** The carried item, or undefined when the signature is not one Parley minted. */
@@ -32,16 +34,4 @@ export function decodeReasoningSignature(signature: string): CarriedReasoning | 
   } catch {
     return undefined;
   }
-}
-
-function base64url(text: string): string {
-  const bytes = new TextEncoder().encode(text);
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-function fromBase64url(encoded: string): string {
-  const binary = atob(encoded.replace(/-/g, '+').replace(/_/g, '/'));
-  return new TextDecoder().decode(Uint8Array.from(binary, (char) => char.charCodeAt(0)));
 }

@@ -8,6 +8,7 @@
  * transliterating keeps any signature exact, base64 or not). Nothing is stored between requests.
  * Parley's own ids are `toolu_` + hex, so they never start with the prefix.
  */
+import { fromBase64url, toBase64url } from './base64url.ts';
 import { asRecord } from './from-responses.ts';
 
 export const SIGNED_TOOL_USE_PREFIX = 'toolu_gts_';
@@ -48,21 +49,28 @@ export function thoughtSignatureFromId(id: string): string | undefined {
   }
 }
 
+/**
+ * The id a call goes upstream under: a signed id is as long as its signature (thousands of
+ * characters), and OpenAI refuses call ids over 40 or 64 characters, so a history that moves from
+ * Gemini to another model would fail every turn. A hash of it stands in, the same for the call
+ * and its result; the signature itself goes beside the call (Gemini) or nowhere.
+ */
+export function upstreamCallId(id: string): string {
+  return id.startsWith(SIGNED_TOOL_USE_PREFIX) ? `${SIGNED_TOOL_USE_PREFIX}${hash64(id)}` : id;
+}
+
+/** Two 32-bit FNV-1a passes with different offsets: 16 hex digits, plenty within one history. */
+function hash64(text: string): string {
+  let low = 0x811c9dc5;
+  let high = 0x01000193 ^ text.length;
+  for (let index = 0; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    low = Math.imul(low ^ code, 0x01000193);
+    high = Math.imul(high ^ code, 0x01000193) ^ (low >>> 15);
+  }
+  return (low >>> 0).toString(16).padStart(8, '0') + (high >>> 0).toString(16).padStart(8, '0');
+}
+
 export function thoughtSignatureContent(signature: string): ThoughtSignatureContent {
   return { google: { thought_signature: signature } };
-}
-
-function toBase64url(text: string): string {
-  const bytes = new TextEncoder().encode(text);
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-/** Throws on anything that is not base64url of valid UTF-8. */
-function fromBase64url(encoded: string): string {
-  if (!/^[A-Za-z0-9_-]*$/.test(encoded)) throw new Error('not base64url');
-  const binary = atob(encoded.replace(/-/g, '+').replace(/_/g, '/'));
-  const bytes = Uint8Array.from(binary, (char) => char.charCodeAt(0));
-  return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
 }

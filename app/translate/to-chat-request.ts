@@ -52,6 +52,7 @@ import {
   SKIP_THOUGHT_SIGNATURE,
   thoughtSignatureContent,
   thoughtSignatureFromId,
+  upstreamCallId,
   type ThoughtSignatureContent,
 } from './thought-signature.ts';
 import type { TranslatedRequest } from './to-responses-request.ts';
@@ -238,7 +239,7 @@ class ChatHistory {
     }
     // Content may be null only beside tool calls; an assistant turn of pure thinking keeps "".
     message.content = texts.length > 0 ? texts.join('\n\n') : calls.length > 0 ? null : '';
-    if (calls.length > 0) message.tool_calls = this.#signed(calls);
+    if (calls.length > 0) message.tool_calls = this.#upstreamCalls(calls);
     // DeepSeek's thinking mode wants reasoning back on tool-call turns, even when empty (T13).
     if (this.dialect.reasoningContentBack && (thoughts.length > 0 || calls.length > 0)) {
       message.reasoning_content = thoughts.join('\n\n');
@@ -250,20 +251,23 @@ class ChatHistory {
   }
 
   /**
-   * Gemini 3 rejects a history whose calls lost their thought signatures: each goes back from the
-   * tool_use id that carried it. A turn with none (written by another model, or its ids replaced)
-   * gets Google's stand-in on its first call, the one Gemini checks. Ids stay as they were.
+   * The calls as they go upstream. Gemini 3 rejects a history whose calls lost their thought
+   * signatures: each goes back from the tool_use id that carried it, and a turn with none (written
+   * by another model, or its ids replaced) gets Google's stand-in on its first call, the one Gemini
+   * checks. A signed id goes under its short stand-in (upstreamCallId), as its result does.
    */
-  #signed(calls: SignedToolCall[]): SignedToolCall[] {
-    if (!this.dialect.thoughtSignatures) return calls;
-    const signatures = calls.map((call) => thoughtSignatureFromId(call.id));
+  #upstreamCalls(calls: SignedToolCall[]): SignedToolCall[] {
+    const signatures = this.dialect.thoughtSignatures
+      ? calls.map((call) => thoughtSignatureFromId(call.id))
+      : [];
     const anySigned = signatures.some((signature) => signature !== undefined);
     return calls.map((call, index) => {
-      const signature =
-        signatures[index] ?? (!anySigned && index === 0 ? SKIP_THOUGHT_SIGNATURE : undefined);
-      return signature === undefined
-        ? call
-        : { ...call, extra_content: thoughtSignatureContent(signature) };
+      const id = upstreamCallId(call.id);
+      const signature = this.dialect.thoughtSignatures
+        ? (signatures[index] ?? (!anySigned && index === 0 ? SKIP_THOUGHT_SIGNATURE : undefined))
+        : undefined;
+      if (signature === undefined) return id === call.id ? call : { ...call, id };
+      return { ...call, id, extra_content: thoughtSignatureContent(signature) };
     });
   }
 
@@ -315,20 +319,31 @@ class ChatHistory {
       // A result for no call the upstream knows of would be a 400 as a tool message; it goes
       // with the user's own text, after the tool messages that must follow the calls directly.
       this.notes.push(
-        `tool_result ${block.tool_use_id} answers no call in the turn before it; sent as text`,
+        `tool_result ${upstreamCallId(block.tool_use_id)} answers no call in the turn before it; sent as text`,
       );
-      userParts.push({ type: 'text', text: `Result of tool call ${block.tool_use_id}:\n${text}` });
+      userParts.push({
+        type: 'text',
+        text: `Result of tool call ${upstreamCallId(block.tool_use_id)}:\n${text}`,
+      });
       return;
     }
     this.#unanswered = this.#unanswered.filter((id) => id !== block.tool_use_id);
-    this.#messages.push({ role: 'tool', tool_call_id: block.tool_use_id, content: text });
+    this.#messages.push({
+      role: 'tool',
+      tool_call_id: upstreamCallId(block.tool_use_id),
+      content: text,
+    });
   }
 
   /** Calls left without a result would make the upstream reject the whole history. */
   #answerTheRest(): void {
     for (const id of this.#unanswered) {
       this.notes.push(`tool call ${id} had no result; sent a placeholder`);
-      this.#messages.push({ role: 'tool', tool_call_id: id, content: NO_RESULT_TEXT });
+      this.#messages.push({
+        role: 'tool',
+        tool_call_id: upstreamCallId(id),
+        content: NO_RESULT_TEXT,
+      });
     }
     this.#unanswered = [];
   }

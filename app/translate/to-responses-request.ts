@@ -32,6 +32,7 @@ import type {
 import type { ModelCapabilities } from '../upstream/capabilities.ts';
 import { effortFor } from './reasoning-effort.ts';
 import { decodeReasoningSignature } from './reasoning-signature.ts';
+import { upstreamCallId } from './thought-signature.ts';
 import {
   blocksOf,
   clampOutputTokens,
@@ -233,7 +234,7 @@ function assistantItems(blocks: Block[], history: History): ResponseInputItem[] 
       case 'tool_use':
         items.push({
           type: 'function_call',
-          call_id: typed.id,
+          call_id: upstreamCallId(typed.id),
           name: upstreamToolName(typed.name),
           arguments: toolArguments(typed.input),
         });
@@ -329,7 +330,7 @@ function functionCallOutput(block: ToolResultBlockParam, history: History): Resp
   if (content === undefined || typeof content === 'string') {
     return {
       type: 'function_call_output',
-      call_id: block.tool_use_id,
+      call_id: upstreamCallId(block.tool_use_id),
       output: errorPrefix + (content ?? ''),
     };
   }
@@ -341,5 +342,5 @@ function functionCallOutput(block: ToolResultBlockParam, history: History): Resp
   }
   const textParts = parts.flatMap((part) => (part.type === 'input_text' ? [part.text] : []));
   const output = textParts.length === parts.length ? textParts.join('\n') : parts;
-  return { type: 'function_call_output', call_id: block.tool_use_id, output };
+  return { type: 'function_call_output', call_id: upstreamCallId(block.tool_use_id), output };
 }

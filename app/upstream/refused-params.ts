@@ -6,6 +6,7 @@
  * Each would otherwise fail every such request, with nothing the user could do in Claude Code.
  */
 import OpenAI from 'openai';
+import { MIN_OUTPUT_ROOM, outputOverflow } from '../translate/errors.ts';
 
 export type RefusableParam = 'temperature' | 'top_p' | 'reasoning.summary';
 
@@ -46,12 +47,10 @@ export function refusedParam(error: unknown): RefusableParam | undefined {
   if (param === 'reasoning.summary' || /verified to generate reasoning summaries/i.test(message)) {
     return 'reasoning.summary';
   }
+  // Refused as such, not for its value being out of range (that is the client's to fix).
+  if (!/unsupported|not supported|does not support/i.test(message)) return undefined;
   for (const name of ['temperature', 'top_p'] as const) {
-    const named = new RegExp(
-      `(unsupported|not supported|does not support)[^.]*'${name}'|'${name}'[^.]*(unsupported|not supported|does not support)`,
-      'i',
-    );
-    if (param === name || named.test(message)) return name;
+    if (param === name || new RegExp(`\\b${name}\\b`).test(message)) return name;
   }
   return undefined;
 }
@@ -69,3 +68,24 @@ export function withoutParam(body: object, param: RefusableParam): object {
   const { summary: _summary, ...keptReasoning } = reasoning as Record<string, unknown>;
   return { ...record, reasoning: keptReasoning };
 }
+
+/**
+ * The body asking for no more output than fits beside the prompt, where the upstream refused the
+ * output asked for and said how much room there is (vLLM); undefined otherwise, or where the room
+ * is too small to answer in (then the prompt is too long, and the client should compact).
+ */
+export function withOutputThatFits(error: unknown, sent: object): object | undefined {
+  if (!(error instanceof OpenAI.APIError) || (error.status !== 400 && error.status !== 422)) {
+    return undefined;
+  }
+  const overflow = outputOverflow(error.message);
+  if (!overflow) return undefined;
+  const room = overflow.window - overflow.input;
+  if (!Number.isInteger(room) || room < MIN_OUTPUT_ROOM) return undefined;
+  const record = sent as Record<string, unknown>;
+  const field = OUTPUT_FIELDS.find((name) => typeof record[name] === 'number');
+  if (field === undefined || (record[field] as number) <= room) return undefined;
+  return { ...record, [field]: room };
+}
+
+const OUTPUT_FIELDS = ['max_tokens', 'max_completion_tokens', 'max_output_tokens'] as const;

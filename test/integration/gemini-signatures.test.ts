@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { useTestProxies } from '../support/test-proxy.ts';
+import { upstreamCallId } from '../../app/translate/thought-signature.ts';
 
 const startProxyOf = useTestProxies();
 
@@ -49,18 +50,21 @@ describe('Gemini thought signatures (gemini preset)', () => {
       ],
     });
     expect(mock.requests[1]?.path).toBe('/v1/chat/completions');
+    // The signed id goes upstream as its short stand-in; the signature goes beside the call.
+    const upstreamIds = ids.map(upstreamCallId);
+    expect(upstreamIds[0]).toMatch(/^toolu_gts_[0-9a-f]{16}$/);
     const body = mock.requests[1]?.body as { messages: Record<string, unknown>[] };
     expect(body.messages[1]).toMatchObject({
       role: 'assistant',
       tool_calls: [
-        { id: ids[0], extra_content: { google: { thought_signature: SIGNATURE } } },
-        { id: ids[1] },
+        { id: upstreamIds[0], extra_content: { google: { thought_signature: SIGNATURE } } },
+        { id: upstreamIds[1] },
       ],
     });
     const calls = body.messages[1]?.['tool_calls'] as Record<string, unknown>[];
     expect(calls[1]).not.toHaveProperty('extra_content');
     expect(body.messages.slice(2, 4)).toEqual(
-      ids.map((id) => ({ role: 'tool', tool_call_id: id, content: 'ok' })),
+      upstreamIds.map((id) => ({ role: 'tool', tool_call_id: id, content: 'ok' })),
     );
   });
 });

@@ -78,6 +78,40 @@ describe('a parameter the model refuses', () => {
     expect(second?.['reasoning']).toEqual({ effort: 'medium' });
   });
 
+  it('asks for the output that fits when a vLLM window cannot hold the output asked for', async () => {
+    const { mock, client } = await startTestProxy({
+      file: { provider: 'vllm', model: 'qwen3-32b' },
+    });
+    mock.enqueue(
+      {
+        fault: {
+          kind: 'http-error',
+          status: 400,
+          body: {
+            error: {
+              message:
+                "'max_tokens' or 'max_completion_tokens' is too large: 32000. This model's maximum context length is 32768 tokens and your request has 18000 input tokens (32000 > 32768 - 18000).",
+              type: 'BadRequestError',
+              param: null,
+              code: 400,
+            },
+          },
+        },
+      },
+      answer,
+    );
+    const message = await client().messages.create({
+      model: 'claude-opus-4-8',
+      max_tokens: 32000,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(message.content).toEqual([{ type: 'text', text: 'Fine.' }]);
+    const sent = mock.requests.map(
+      (request) => (request.body as Record<string, unknown>)['max_tokens'],
+    );
+    expect(sent).toEqual([32000, 14768]);
+  });
+
   it('does not hide any other bad request', async () => {
     const { mock, client } = await startTestProxy();
     mock.enqueue(refusal('Invalid schema for function Read.', 'tools[0].parameters'), answer);

@@ -265,6 +265,30 @@ describe('traffic recording', () => {
     expect(recorded).not.toContain(gatewayKey);
   });
 
+  it('redacts a key a Chat server echoes in a 200 that carries an error', async () => {
+    const { proxy, mock } = await startTestProxy({ file: { upstreamApi: 'chat' } });
+    mock.enqueue({
+      fault: {
+        kind: 'http-error',
+        status: 200,
+        body: { error: { message: `Key ${TEST_UPSTREAM_KEY} is not allowed`, code: null } },
+      },
+    });
+    const response = await fetch(`${proxy.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': TEST_PROXY_KEY },
+      body: JSON.stringify({
+        model: 'claude-opus-4-8',
+        max_tokens: 100,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    });
+    expect(response.status).toBe(500);
+    const answered = await response.text();
+    expect(answered).toContain('Upstream error: Key [redacted] is not allowed');
+    expect(JSON.stringify(proxy.traffic?.recent())).not.toContain(TEST_UPSTREAM_KEY);
+  });
+
   it('prices usage from settings for a model the table lacks, and not at all when unknown', async () => {
     const { proxy, mock, logLines } = await startTestProxy({
       file: {

@@ -7,7 +7,6 @@
 import { describe, expect, it } from 'vitest';
 import { AnthropicError } from '../../../app/protocol/anthropic-errors.ts';
 import type { AnthropicStreamEvent } from '../../../app/protocol/anthropic-wire.ts';
-import type { AnswerContext } from '../../../app/translate/answer-context.ts';
 import { AnthropicStreamBuilder } from '../../../app/translate/anthropic-stream.ts';
 import { ChatStreamTranslator } from '../../../app/translate/from-chat-stream.ts';
 import { toAnthropicMessageFromChat } from '../../../app/translate/from-chat.ts';
@@ -16,19 +15,10 @@ import { ResponsesStreamTranslator } from '../../../app/translate/from-responses
 import { lifecycleViolations } from '../../../app/translate/lifecycle.ts';
 import { renderChatBody, renderChatChunks } from '../../support/mock-openai/chat-wire.ts';
 import { IdSource, type ScriptedTurn } from '../../support/mock-openai/script.ts';
+import { streamedToolUses } from '../../support/stream-tool-uses.ts';
+import { testAnswerContext } from '../../support/answer-context.ts';
 
-function answerContext(overrides: Partial<AnswerContext> = {}): AnswerContext {
-  let next = 0;
-  return {
-    messageId: 'msg_edge',
-    clientModel: 'claude-opus-4-8',
-    toolNames: new Map(),
-    stopSequences: [],
-    inputTokenEstimate: 42,
-    newToolUseId: () => `toolu_generated_${String(next++)}`,
-    ...overrides,
-  };
-}
+const answerContext = testAnswerContext;
 
 /** Feeds events until the translator is finished, then tells it the upstream ended. */
 function translate(
@@ -55,25 +45,9 @@ function checked(events: AnthropicStreamEvent[]): AnthropicStreamEvent[] {
   return events;
 }
 
-/** The tool_use blocks of a stream, with their input parsed. */
-function toolUses(events: AnthropicStreamEvent[]): { id: string; name: string; input: unknown }[] {
-  const blocks = new Map<number, { id: string; name: string; json: string }>();
-  for (const event of events) {
-    if (event.type === 'content_block_start' && event.content_block.type === 'tool_use') {
-      const { id, name } = event.content_block;
-      blocks.set(event.index, { id, name, json: '' });
-    }
-    if (event.type === 'content_block_delta' && event.delta.type === 'input_json_delta') {
-      const block = blocks.get(event.index);
-      if (block) block.json += event.delta.partial_json;
-    }
-  }
-  return [...blocks.values()].map(({ id, name, json }) => ({
-    id,
-    name,
-    input: JSON.parse(json) as unknown,
-  }));
-}
+/** The tool_use blocks of a stream: id, name and parsed input. */
+const toolUses = (events: AnthropicStreamEvent[]) =>
+  streamedToolUses(events).map(({ id, name, input }) => ({ id, name, input }));
 
 const chunk = (delta: Record<string, unknown>, finish: string | null = null) => ({
   choices: [{ index: 0, delta, finish_reason: finish }],

@@ -48,6 +48,17 @@ describe('toAnthropicError', () => {
     expect(error.message).toContain('set "maxOutputTokens"');
   });
 
+  it('calls it a long prompt after all when too little room is left to answer in', () => {
+    const error = toAnthropicError(
+      http(
+        400,
+        "'max_tokens' or 'max_completion_tokens' is too large: 4096. This model's maximum context length is 32768 tokens and your request has 32000 input tokens (4096 > 32768 - 32000).",
+      ),
+      ctx,
+    );
+    expect(error.message).toMatch(/^prompt is too long: /);
+  });
+
   it('falls back to Parley figures when the upstream names none', () => {
     const error = toAnthropicError(http(400, 'Input too long.', 'context_length_exceeded'), ctx);
     expect(error.message).toMatch(/^prompt is too long: 400001 tokens > 400000 maximum/);

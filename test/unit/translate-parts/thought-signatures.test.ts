@@ -11,32 +11,28 @@ import type {
   AnthropicStreamEvent,
 } from '../../../app/protocol/anthropic-wire.ts';
 import { validateMessagesRequest } from '../../../app/protocol/messages-request.ts';
-import type { AnswerContext } from '../../../app/translate/answer-context.ts';
 import { ChatStreamTranslator } from '../../../app/translate/from-chat-stream.ts';
 import { toAnthropicMessageFromChat } from '../../../app/translate/from-chat.ts';
 import { lifecycleViolations } from '../../../app/translate/lifecycle.ts';
-import { thoughtSignatureFromId } from '../../../app/translate/thought-signature.ts';
+import {
+  signedToolUseId,
+  thoughtSignatureFromId,
+  upstreamCallId,
+} from '../../../app/translate/thought-signature.ts';
 import { toChatRequest } from '../../../app/translate/to-chat-request.ts';
 import { capabilitiesFor } from '../../../app/upstream/capabilities.ts';
 import { renderChatBody, renderChatChunks } from '../../support/mock-openai/chat-wire.ts';
 import { IdSource, type ScriptedTurn } from '../../support/mock-openai/script.ts';
+import { streamedToolUses } from '../../support/stream-tool-uses.ts';
+import { testAnswerContext } from '../../support/answer-context.ts';
 
 /** Opaque, as Gemini's are: base64 with `+`, `/` and padding, none of which an id may hold. */
 const SIGNATURE = 'CsQCAdHtim9+/8Xq0w1Lr/J2pQ==';
 const SIGNED_ID = `toolu_gts_${Buffer.from(SIGNATURE, 'utf8').toString('base64url')}`;
+const SHORT_ID = upstreamCallId(SIGNED_ID);
 const DUMMY = 'skip_thought_signature_validator';
 
-function answerContext(): AnswerContext {
-  let next = 0;
-  return {
-    messageId: 'msg_sig',
-    clientModel: 'claude-opus-4-8',
-    toolNames: new Map(),
-    stopSequences: [],
-    inputTokenEstimate: 42,
-    newToolUseId: () => `toolu_generated_${String(next++)}`,
-  };
-}
+const answerContext = testAnswerContext;
 
 const signed = (signature: string) => ({
   extra_content: { google: { thought_signature: signature } },
@@ -58,26 +54,7 @@ function stream(chunks: readonly unknown[]): AnthropicStreamEvent[] {
   return events;
 }
 
-/** The tool_use blocks of a stream, as the client assembles them. */
-function toolUses(events: readonly AnthropicStreamEvent[]): AnthropicContentBlock[] {
-  const blocks = new Map<number, { id: string; name: string; json: string }>();
-  for (const event of events) {
-    if (event.type === 'content_block_start' && event.content_block.type === 'tool_use') {
-      const { id, name } = event.content_block;
-      blocks.set(event.index, { id, name, json: '' });
-    }
-    if (event.type === 'content_block_delta' && event.delta.type === 'input_json_delta') {
-      const block = blocks.get(event.index);
-      if (block) block.json += event.delta.partial_json;
-    }
-  }
-  return [...blocks.values()].map(({ id, name, json }) => ({
-    type: 'tool_use',
-    id,
-    name,
-    input: JSON.parse(json) as Record<string, unknown>,
-  }));
-}
+const toolUses = streamedToolUses;
 
 /** Gemini's parallel set: whole calls, no index, the signature on the first one only. */
 const geminiChunks = [
@@ -118,10 +95,7 @@ describe('a signed upstream tool call -> a tool_use id that carries the signatur
 
   it('in an indexed stream with the signature on the first delta only', () => {
     const uses = toolUses(stream(renderChatChunks(scripted, render(), true)));
-    expect(uses.map((use) => (use.type === 'tool_use' ? use.id : ''))).toEqual([
-      SIGNED_ID,
-      'call_2',
-    ]);
+    expect(uses.map((use) => use.id)).toEqual([SIGNED_ID, 'call_2']);
   });
 
   it('in a non-streaming answer', () => {
@@ -209,21 +183,31 @@ function nextRequest(provider: string, assistant: readonly AnthropicContentBlock
   return { wire, calls, resultIds, ids };
 }
 
+describe('the short id a signed call goes upstream under', () => {
+  it('fits OpenAI call ids, is stable, and leaves other ids alone', () => {
+    expect(SHORT_ID).toMatch(/^toolu_gts_[0-9a-f]{16}$/);
+    expect(SHORT_ID.length).toBeLessThanOrEqual(40);
+    expect(upstreamCallId(SIGNED_ID)).toBe(SHORT_ID);
+    expect(upstreamCallId(signedToolUseId(`${SIGNATURE}x`))).not.toBe(SHORT_ID);
+    expect(upstreamCallId('call_2')).toBe('call_2');
+  });
+});
+
 describe('the next request sends the signature back', () => {
   const answer = toAnthropicMessageFromChat(renderChatBody(scripted, render()), answerContext());
 
-  it('with the gemini dialect: the exact signature on the signed call, ids kept', () => {
+  it('with the gemini dialect: the exact signature on the signed call, under a short id', () => {
     const { calls, resultIds, ids } = nextRequest('gemini', answer.content);
     expect(calls).toEqual([
       {
-        id: SIGNED_ID,
+        id: SHORT_ID,
         type: 'function',
         function: { name: 'Read', arguments: '{"path":"a"}' },
         extra_content: { google: { thought_signature: SIGNATURE } },
       },
       { id: 'call_2', type: 'function', function: { name: 'Read', arguments: '{"path":"b"}' } },
     ]);
-    expect(resultIds).toEqual(ids);
+    expect(resultIds).toEqual(ids.map(upstreamCallId));
   });
 
   it("with the gemini dialect: Google's stand-in on the first call of a turn with none", () => {
@@ -250,14 +234,15 @@ describe('the next request sends the signature back', () => {
   });
 
   for (const provider of ['openai', 'deepseek']) {
-    it(`with the ${provider} dialect: unchanged, no extra_content`, () => {
+    it(`with the ${provider} dialect: no extra_content, the signed id short as OpenAI needs`, () => {
       const { wire, calls, resultIds, ids } = nextRequest(provider, answer.content);
       expect(JSON.stringify(wire)).not.toContain('extra_content');
+      expect(JSON.stringify(wire)).not.toContain(SIGNED_ID);
       expect(calls).toEqual([
-        { id: SIGNED_ID, type: 'function', function: { name: 'Read', arguments: '{"path":"a"}' } },
+        { id: SHORT_ID, type: 'function', function: { name: 'Read', arguments: '{"path":"a"}' } },
         { id: 'call_2', type: 'function', function: { name: 'Read', arguments: '{"path":"b"}' } },
       ]);
-      expect(resultIds).toEqual(ids);
+      expect(resultIds).toEqual(ids.map(upstreamCallId));
     });
   }
 });

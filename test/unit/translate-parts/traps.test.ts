@@ -6,7 +6,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AnthropicStreamEvent } from '../../../app/protocol/anthropic-wire.ts';
 import type { MessagesRequest } from '../../../app/protocol/messages-request.ts';
-import type { AnswerContext } from '../../../app/translate/answer-context.ts';
 import { toAnthropicMessage } from '../../../app/translate/from-responses.ts';
 import { ResponsesStreamTranslator } from '../../../app/translate/from-responses-stream.ts';
 import { lifecycleViolations } from '../../../app/translate/lifecycle.ts';
@@ -18,19 +17,9 @@ import {
   renderResponsesEvents,
 } from '../../support/mock-openai/responses-wire.ts';
 import { IdSource, type ScriptedTurn } from '../../support/mock-openai/script.ts';
+import { testAnswerContext } from '../../support/answer-context.ts';
 
-function answerContext(overrides: Partial<AnswerContext> = {}): AnswerContext {
-  let next = 0;
-  return {
-    messageId: 'msg_trap',
-    clientModel: 'claude-opus-4-8',
-    toolNames: new Map(),
-    stopSequences: [],
-    inputTokenEstimate: 42,
-    newToolUseId: () => `toolu_generated_${String(next++)}`,
-    ...overrides,
-  };
-}
+const answerContext = testAnswerContext;
 
 function translateStream(
   events: readonly unknown[],

@@ -1,6 +1,11 @@
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
-import { RefusedParams, refusedParam, withoutParam } from '../../../app/upstream/refused-params.ts';
+import {
+  RefusedParams,
+  refusedParam,
+  withOutputThatFits,
+  withoutParam,
+} from '../../../app/upstream/refused-params.ts';
 
 const apiError = (status: number, message: string, param: string | null = null) =>
   OpenAI.APIError.generate(
@@ -74,5 +79,29 @@ describe('RefusedParams', () => {
     });
     const plain = { model: 'm' };
     expect(withoutParam(plain, 'reasoning.summary')).toBe(plain);
+  });
+});
+
+describe('withOutputThatFits', () => {
+  const vllm = (input: number) =>
+    apiError(
+      400,
+      `'max_tokens' or 'max_completion_tokens' is too large: 32000. This model's maximum context length is 32768 tokens and your request has ${String(input)} input tokens (32000 > 32768 - ${String(input)}).`,
+    );
+
+  it('asks for the output that fits beside the prompt, in the field the body used', () => {
+    expect(withOutputThatFits(vllm(18000), { model: 'm', max_tokens: 32000 })).toEqual({
+      model: 'm',
+      max_tokens: 14768,
+    });
+    expect(withOutputThatFits(vllm(18000), { max_completion_tokens: 32000 })).toEqual({
+      max_completion_tokens: 14768,
+    });
+  });
+
+  it('does not when too little room is left (the prompt must be compacted) or nothing says so', () => {
+    expect(withOutputThatFits(vllm(32000), { max_tokens: 32000 })).toBeUndefined();
+    expect(withOutputThatFits(vllm(18000), { max_tokens: 10000 })).toBeUndefined();
+    expect(withOutputThatFits(apiError(400, 'Bad request'), { max_tokens: 32000 })).toBeUndefined();
   });
 });
