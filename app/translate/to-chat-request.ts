@@ -55,7 +55,7 @@ import {
   upstreamCallId,
   type ThoughtSignatureContent,
 } from './thought-signature.ts';
-import type { TranslatedRequest } from './to-responses-request.ts';
+import { refuseForcedServerTool, type TranslatedRequest } from './to-responses-request.ts';
 import { isCustomTool, toolArguments, toolParameters, upstreamToolName } from './tools.ts';
 
 export type ChatRequestBody = Omit<ChatCompletionCreateParamsNonStreaming, 'stream'>;
@@ -110,6 +110,8 @@ export function toChatRequest(
     );
     return [];
   });
+  // Chat Completions has no server tools: one the client forces cannot run (a 400, not a guess).
+  refuseForcedServerTool(request.tool_choice, request.tools ?? [], [], ctx.upstreamModel);
   if (tools.length > dialect.maxTools) {
     throw new AnthropicError(
       'invalid_request_error',

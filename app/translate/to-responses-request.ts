@@ -19,6 +19,7 @@ import type {
   ResponseInputContent,
   ResponseInputItem,
   Tool,
+  WebSearchTool,
 } from 'openai/resources/responses/responses';
 import type {
   ContentBlockParam,
@@ -29,6 +30,7 @@ import type {
   ToolParam,
   ToolResultBlockParam,
 } from '../protocol/messages-request.ts';
+import { AnthropicError } from '../protocol/anthropic-errors.ts';
 import type { ModelCapabilities } from '../upstream/capabilities.ts';
 import { effortFor } from './reasoning-effort.ts';
 import { decodeReasoningSignature } from './reasoning-signature.ts';
@@ -108,7 +110,7 @@ export function toResponsesRequest(
       if (tool.description !== undefined) definition.description = tool.description;
       return [definition];
     }
-    if (isWebSearchTool(tool) && caps.webSearch) return [{ type: 'web_search' }];
+    if (isWebSearchTool(tool) && caps.webSearch) return [webSearchTool(tool, body, notes)];
     notes.push(
       `dropped server tool ${tool.name} (${tool.type}): ${ctx.upstreamModel} has no equivalent`,
     );
@@ -118,6 +120,7 @@ export function toResponsesRequest(
 
   // Without tools a choice is a 400 upstream ("required" of nothing), as on the Chat path.
   const choice = request.tool_choice;
+  refuseForcedServerTool(choice, request.tools ?? [], tools, ctx.upstreamModel);
   if (choice && tools.length > 0) {
     const toolChoice = responsesToolChoice(choice, tools, request.tools ?? []);
     if (toolChoice !== undefined) body.tool_choice = toolChoice;
@@ -129,11 +132,20 @@ export function toResponsesRequest(
 
   Object.assign(body, samplingFields(request, caps, ctx.upstreamModel, notes));
 
+  const searches = tools.some((tool) => tool.type === 'web_search');
   const effort = effortFor(request, caps);
   if (effort !== undefined) {
-    body.reasoning = { effort, summary: 'auto' };
+    // OpenAI: "web_search cannot be used with reasoning.effort 'minimal'" (a thinking-off request
+    // to gpt-5 gets the lowest effort): the next one up.
+    const searchable =
+      searches && effort === 'minimal'
+        ? (caps.reasoningEfforts.find((candidate) => candidate !== 'minimal') ?? effort)
+        : effort;
+    body.reasoning = { effort: searchable, summary: 'auto' };
     body.include = ['reasoning.encrypted_content'];
   }
+  // The pages a search found, for the client's web_search_tool_result blocks.
+  if (searches) body.include = [...(body.include ?? []), 'web_search_call.action.sources'];
 
   const userId = request.metadata?.user_id;
   if (typeof userId === 'string' && userId !== '') {
@@ -151,6 +163,63 @@ export function toResponsesRequest(
 }
 
 type ToolChoice = NonNullable<MessagesRequest['tool_choice']>;
+
+/**
+ * Anthropic's web search settings in OpenAI's terms: allowed domains as a filter, the user's
+ * location, `max_uses` as the cap on hosted tool calls. Blocked domains have no equivalent.
+ */
+function webSearchTool(tool: ToolParam, body: ResponsesRequestBody, notes: string[]): Tool {
+  const settings = tool as Record<string, unknown>;
+  const search: WebSearchTool = { type: 'web_search' };
+  const allowed = stringsOf(settings['allowed_domains']);
+  if (allowed.length > 0) search.filters = { allowed_domains: allowed };
+  const where = settings['user_location'];
+  if (typeof where === 'object' && where !== null) {
+    const place = where as Record<string, unknown>;
+    const location: WebSearchTool.UserLocation = { type: 'approximate' };
+    for (const field of ['city', 'region', 'country', 'timezone'] as const) {
+      const value = place[field];
+      if (typeof value === 'string' && value !== '') location[field] = value;
+    }
+    search.user_location = location;
+  }
+  const maxUses = settings['max_uses'];
+  if (typeof maxUses === 'number' && Number.isInteger(maxUses) && maxUses > 0) {
+    body.max_tool_calls = maxUses;
+  }
+  if (stringsOf(settings['blocked_domains']).length > 0) {
+    notes.push('web search: blocked_domains dropped (OpenAI has no such filter)');
+  }
+  return search;
+}
+
+function stringsOf(value: unknown): string[] {
+  return Array.isArray(value)
+    ? value.filter((item): item is string => typeof item === 'string' && item !== '')
+    : [];
+}
+
+/**
+ * A choice forcing a server tool that could not go upstream is refused: the model would answer
+ * from memory, and the client would take that for the tool's result (Claude Code's WebSearch
+ * hands it on as "Web search results").
+ */
+export function refuseForcedServerTool(
+  choice: MessagesRequest['tool_choice'],
+  declared: readonly ToolParam[],
+  sent: readonly { readonly type: string; readonly name?: string }[],
+  model: string,
+): void {
+  if (choice?.type !== 'tool') return;
+  const tool = declared.find((candidate) => candidate.name === choice.name);
+  if (tool === undefined || isCustomTool(tool)) return;
+  const kept = isWebSearchTool(tool) && sent.some((candidate) => candidate.type === 'web_search');
+  if (kept) return;
+  throw new AnthropicError(
+    'invalid_request_error',
+    `tool_choice: ${choice.name} (${tool.type}) is a server tool ${model} does not have here${isWebSearchTool(tool) ? ': web search needs the Responses API and a model with hosted web search' : ''}`,
+  );
+}
 
 /** A named tool must be one that went upstream; the hosted web search is named by its type. */
 function responsesToolChoice(

@@ -54,7 +54,10 @@ const families: readonly Family[] = [
     webSearch: true,
   },
   { pattern: /^gpt-5/, reasoningEfforts: ['minimal', 'low', 'medium', 'high'], webSearch: true },
-  { pattern: /^o[134](-|$)/, reasoningEfforts: ['low', 'medium', 'high'], webSearch: true },
+  // OpenAI's web search guide lists neither o1 nor o3-mini, nor gpt-4.1-nano.
+  { pattern: /^o1(-|$)|^o3-mini/, reasoningEfforts: ['low', 'medium', 'high'], webSearch: false },
+  { pattern: /^o[34](-|$)/, reasoningEfforts: ['low', 'medium', 'high'], webSearch: true },
+  { pattern: /^gpt-4\.1-nano/, reasoningEfforts: [], webSearch: false },
   { pattern: /^gpt-4\.1|^gpt-4o/, reasoningEfforts: [], webSearch: true },
 ];
 

@@ -189,6 +189,65 @@ describe('parts neither API has', () => {
   });
 });
 
+describe('web search', () => {
+  it("takes the client's settings: allowed domains, location, max uses", () => {
+    const { wire, result } = translate({
+      messages: [{ role: 'user', content: 'Find it.' }],
+      tools: [
+        {
+          ...webSearch,
+          max_uses: 8,
+          allowed_domains: ['docs.python.org'],
+          blocked_domains: ['example.com'],
+          user_location: {
+            type: 'approximate',
+            city: 'Lyon',
+            country: 'FR',
+            timezone: 'Europe/Paris',
+          },
+        },
+      ],
+    });
+    expect(wire['tools']).toEqual([
+      {
+        type: 'web_search',
+        filters: { allowed_domains: ['docs.python.org'] },
+        user_location: {
+          type: 'approximate',
+          city: 'Lyon',
+          country: 'FR',
+          timezone: 'Europe/Paris',
+        },
+      },
+    ]);
+    expect(wire['max_tool_calls']).toBe(8);
+    expect(wire['include']).toEqual([
+      'reasoning.encrypted_content',
+      'web_search_call.action.sources',
+    ]);
+    expect(result.notes).toContain(
+      'web search: blocked_domains dropped (OpenAI has no such filter)',
+    );
+  });
+
+  it('raises a minimal effort to low, which OpenAI requires beside web search', () => {
+    const { wire } = translate(
+      {
+        messages: [{ role: 'user', content: 'Find it.' }],
+        tools: [webSearch],
+        thinking: { type: 'disabled' },
+      },
+      'gpt-5-mini',
+    );
+    expect(wire['reasoning']).toEqual({ effort: 'low', summary: 'auto' });
+    const { wire: plain } = translate(
+      { messages: [{ role: 'user', content: 'hi' }], thinking: { type: 'disabled' } },
+      'gpt-5-mini',
+    );
+    expect(plain['reasoning']).toEqual({ effort: 'minimal', summary: 'auto' });
+  });
+});
+
 describe('tool_choice', () => {
   const messages = [{ role: 'user', content: 'Find it.' }];
 
@@ -201,7 +260,7 @@ describe('tool_choice', () => {
     }
   });
 
-  it('names a function tool that was sent, and not one that was dropped', () => {
+  it('names a function tool that was sent, and refuses to force a search that was dropped', () => {
     const named = translate({
       messages,
       tools: [readTool],
@@ -209,14 +268,19 @@ describe('tool_choice', () => {
     });
     expect(named.wire['tool_choice']).toEqual({ type: 'function', name: 'Read' });
 
-    // gpt-5-chat has no hosted web search: the tool is dropped, so it cannot be chosen.
-    const dropped = translate(
-      { messages, tools: [readTool, webSearch], tool_choice: { type: 'tool', name: 'web_search' } },
-      'gpt-5-chat-latest',
+    // gpt-5-chat has no hosted web search: forced, the model would answer from memory instead.
+    expect(() =>
+      translate(
+        {
+          messages,
+          tools: [readTool, webSearch],
+          tool_choice: { type: 'tool', name: 'web_search' },
+        },
+        'gpt-5-chat-latest',
+      ),
+    ).toThrow(
+      /web_search \(web_search_20250305\) is a server tool gpt-5-chat-latest does not have/,
     );
-    expect(dropped.wire['tools']).toEqual([expect.objectContaining({ name: 'Read' })]);
-    expect(dropped.wire).not.toHaveProperty('tool_choice');
-    expect(dropped.result.notes).toContainEqual(expect.stringContaining('dropped tool_choice'));
   });
 
   it('names the hosted web search by its type, as the only tool allowed', () => {

@@ -580,17 +580,23 @@ describe('tools', () => {
     expect(wire.tool_choice).toEqual(expected);
   });
 
-  it('does not name a server tool that was dropped (a 400 upstream)', () => {
+  it('refuses a choice forcing a server tool Chat cannot run, rather than let the model guess', () => {
+    const error = thrownBy(() =>
+      translate({
+        messages,
+        tools: [read, { type: 'web_search_20250305', name: 'web_search' }],
+        tool_choice: { type: 'tool', name: 'web_search' },
+      }),
+    );
+    expect(error.status).toBe(400);
+    expect(error.message).toContain('web_search (web_search_20250305) is a server tool');
+    // Merely declared, it is dropped with a note and the request goes on.
     const { wire, result } = translate({
       messages,
       tools: [read, { type: 'web_search_20250305', name: 'web_search' }],
-      tool_choice: { type: 'tool', name: 'web_search' },
     });
     expect(wire.tools?.map((tool) => tool.function.name)).toEqual(['read_file']);
-    expect(wire).not.toHaveProperty('tool_choice');
-    expect(result.notes).toContain(
-      'dropped tool_choice naming web_search: no tool of that name was sent',
-    );
+    expect(result.notes.join('\n')).toContain('dropped server tool web_search');
   });
 
   it('sends parallel_tool_calls:false for disable_parallel_tool_use, only with tools', () => {
