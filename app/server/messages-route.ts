@@ -308,6 +308,10 @@ async function stream(exchange: Exchange, res: Response, deps: MessagesRouteDeps
     idle.abort();
     upstreamStream.controller.abort();
   });
+  // Every chunk counts, events or not: a keep-alive comment says the upstream is at work.
+  const touchWatchdog = (): void => {
+    watchdog.touch();
+  };
   // Called once, as soon as the client has its whole answer (or its error).
   const state = { settled: false };
   let drainDeadline: NodeJS.Timeout | undefined;
@@ -328,7 +332,6 @@ async function stream(exchange: Exchange, res: Response, deps: MessagesRouteDeps
   try {
     await upstreamStream.read((batch) => {
       if (state.settled) return undefined; // the answer is out: only reading the rest keeps the socket reusable
-      watchdog.touch();
       for (let index = 0; index < batch.events.length; index += 1) {
         recorder.upstreamEvent(batch.texts[index] ?? '');
         queue(translator.onEvent(batch.events[index]));
@@ -348,7 +351,7 @@ async function stream(exchange: Exchange, res: Response, deps: MessagesRouteDeps
         upstreamStream.controller.abort();
       }, DRAIN_MS);
       return undefined;
-    });
+    }, touchWatchdog);
     // An aborted stream ends quietly: say why, unless it was the client that left.
     if (state.settled) return;
     if (idle.signal.aborted) {

@@ -35,7 +35,8 @@ export interface StreamTranslator {
  * request behind them.
  */
 export interface UpstreamStream {
-  read(onBatch: BatchHandler): Promise<void>;
+  /** `onBytes`: every chunk that arrives, whole events or not (keep-alives count as life). */
+  read(onBatch: BatchHandler, onBytes?: () => void): Promise<void>;
   readonly controller: AbortController;
 }
 
@@ -159,7 +160,7 @@ async function openStream(
   else signal.addEventListener('abort', abort, { once: true });
   const response = await call(controller.signal).asResponse();
   return {
-    read: (onBatch) => readUpstreamEvents(response, controller, onBatch),
+    read: (onBatch, onBytes) => readUpstreamEvents(response, controller, onBatch, onBytes),
     controller,
   };
 }

@@ -35,9 +35,10 @@ export function readUpstreamEvents(
   response: Response,
   controller: AbortController,
   onBatch: BatchHandler,
+  onBytes?: () => void,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
-    new EventReading(response, controller, onBatch, resolve, reject).start();
+    new EventReading(response, controller, onBatch, resolve, reject, onBytes).start();
   });
 }
 
@@ -59,6 +60,11 @@ class EventReading {
   readonly #onBatch: BatchHandler;
   readonly #resolve: () => void;
   readonly #reject: (error: unknown) => void;
+  /**
+   * Called for every chunk, events or not: a keep-alive comment (OpenRouter sends them while
+   * the model works) or part of an event is a sign of life too, for the caller's idle watchdog.
+   */
+  readonly #onBytes: (() => void) | undefined;
   readonly #sse = new SseDecoder();
   readonly #utf8 = new TextDecoder();
   #state: State = 'reading';
@@ -75,7 +81,9 @@ class EventReading {
     onBatch: BatchHandler,
     resolve: () => void,
     reject: (error: unknown) => void,
+    onBytes?: () => void,
   ) {
+    this.#onBytes = onBytes;
     this.#response = response;
     this.#controller = controller;
     this.#onBatch = onBatch;
@@ -155,6 +163,7 @@ class EventReading {
 
   #chunk(bytes: Uint8Array): void {
     if (this.#state !== 'reading') return;
+    this.#onBytes?.();
     this.#deliver(this.#sse.push(this.#utf8.decode(bytes, { stream: true })), false);
   }
 
@@ -246,7 +255,7 @@ function parse(messages: readonly SseMessage[], headers: Headers): Batch {
   const events: unknown[] = [];
   const texts: string[] = [];
   for (const message of messages) {
-    if (message.data === '[DONE]') return { events, texts, done: true };
+    if (message.data.trim() === '[DONE]') return { events, texts, done: true };
     let data: unknown;
     try {
       data = JSON.parse(message.data);

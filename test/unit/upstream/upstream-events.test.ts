@@ -160,6 +160,29 @@ describe('readUpstreamEvents: batches', () => {
     expect(batches).toEqual([[{ a: 1 }], [{ b: 2 }]]);
   });
 
+  it('tells of every chunk, events or none (a keep-alive is a sign of life for the watchdog)', async () => {
+    const pieces = ['data: {"a"', ':1}\n\n', ': OPENROUTER PROCESSING\n\n', 'data: {"b":2}\n\n'];
+    let chunks = 0;
+    const batches: (readonly unknown[])[] = [];
+    await readUpstreamEvents(
+      responseOf(pieces),
+      new AbortController(),
+      (batch) => {
+        batches.push(batch.events);
+        return undefined;
+      },
+      () => (chunks += 1),
+    );
+    expect(chunks).toBe(pieces.length);
+    expect(batches).toEqual([[{ a: 1 }], [{ b: 2 }]]);
+  });
+
+  it('takes [DONE] with stray spaces around it as the end', async () => {
+    expect(
+      await batchesOf(responseOf(['data: {"a":1}\n\n', 'data:  [DONE] \n\n', 'data: {"b":2}\n\n'])),
+    ).toEqual([[{ a: 1 }]]);
+  });
+
   it('decodes a multi-byte UTF-8 character split across chunks', async () => {
     const bytes = utf8.encode('data: {"t":"é😀中"}\r\n\r\n');
     const e = bytes.indexOf(0xc3); // é is C3 A9
