@@ -9,6 +9,13 @@ export interface AnthropicUsage {
   output_tokens: number;
   cache_creation_input_tokens: number;
   cache_read_input_tokens: number;
+  /** Hosted tools that ran upstream; only present when one did (Claude Code counts searches). */
+  server_tool_use?: ServerToolUsage;
+}
+
+export interface ServerToolUsage {
+  web_search_requests: number;
+  web_fetch_requests: number;
 }
 
 export type AnthropicStopReason =
@@ -29,7 +36,28 @@ export interface ThinkingBlock {
   thinking: string;
   signature: string;
 }
-export type AnthropicContentBlock = TextBlock | ToolUseBlock | ThinkingBlock;
+/** A hosted web search the upstream ran: shown to the client, never for it to run. */
+export interface ServerToolUseBlock {
+  type: 'server_tool_use';
+  /** `srvtoolu_…`: the result block below points at it. */
+  id: string;
+  name: 'web_search';
+  input: { query: string };
+}
+export interface WebSearchResult {
+  type: 'web_search_result';
+  url: string;
+  title: string;
+  encrypted_content: string;
+  page_age: string | null;
+}
+export interface WebSearchToolResultBlock {
+  type: 'web_search_tool_result';
+  tool_use_id: string;
+  content: WebSearchResult[];
+}
+export type AnthropicContentBlock =
+  TextBlock | ToolUseBlock | ThinkingBlock | ServerToolUseBlock | WebSearchToolResultBlock;
 
 export interface AnthropicMessage {
   id: string;
@@ -45,7 +73,9 @@ export interface AnthropicMessage {
 export type BlockStart =
   | { type: 'text'; text: '' }
   | { type: 'tool_use'; id: string; name: string; input: Record<string, never> }
-  | { type: 'thinking'; thinking: ''; signature: '' };
+  | { type: 'thinking'; thinking: ''; signature: '' }
+  | { type: 'server_tool_use'; id: string; name: 'web_search'; input: Record<string, never> }
+  | WebSearchToolResultBlock;
 
 export type BlockDelta =
   | { type: 'text_delta'; text: string }

@@ -4,19 +4,21 @@
  * order, one open at a time, each closed before the next opens; tool input forwarded as it
  * streams, starting with "" and ending as valid JSON or as an error; thinking blocks always
  * signed; stop sequences cut across deltas; one message_delta then message_stop, or a final
- * error event after which nothing. The upstream translators only say what arrived.
+ * error event after which nothing. Hosted web searches go out whole, as server tool blocks that
+ * leave the stop reason alone. The upstream translators only say what arrived.
  */
 import type { AnthropicErrorType } from '../protocol/anthropic-errors.ts';
 import type {
   AnthropicStopReason,
   AnthropicStreamEvent,
   AnthropicUsage,
+  WebSearchResult,
 } from '../protocol/anthropic-wire.ts';
 import { estimateTokensOfChars, type AnswerContext } from './answer-context.ts';
 import { encodeReasoningSignature, type CarriedReasoning } from './reasoning-signature.ts';
 import { StopSequenceMatcher } from './stop-sequences.ts';
 import { invalidArgumentsMessage } from './tools.ts';
-import { toAnthropicUsage, zeroUsage, type UpstreamUsage } from './usage.ts';
+import { toAnthropicUsage, withWebSearches, zeroUsage, type UpstreamUsage } from './usage.ts';
 
 /** Which upstream item or choice a block belongs to, so its deltas find it. */
 type Key = number;
@@ -61,6 +63,7 @@ export class AnthropicStreamBuilder {
   #open: OpenBlock | undefined;
   #toolUsed = false;
   #refusal = false;
+  #webSearches = 0;
   #outputChars = 0;
   #outcome: StreamOutcome = { stopReason: null, usage: null, usageEstimated: false, error: null };
 
@@ -237,6 +240,45 @@ export class AnthropicStreamBuilder {
     this.close();
   }
 
+  /**
+   * A web search the upstream ran, complete: its server_tool_use block (input streamed as a
+   * tool's is) and its web_search_tool_result block, whole in its start event as Anthropic sends
+   * it. Not a tool use: the client runs nothing, so it does not make the stop reason tool_use.
+   */
+  webSearch(id: string, query: string, results: WebSearchResult[]): void {
+    if (this.#finished) return;
+    this.#closeForNext();
+    if (this.finished) return; // (a getter: an open tool's bad input may have ended the stream)
+    const call = this.#nextIndex;
+    const result = call + 1;
+    this.#nextIndex += 2;
+    this.#webSearches += 1;
+    this.#push(
+      {
+        type: 'content_block_start',
+        index: call,
+        content_block: { type: 'server_tool_use', id, name: 'web_search', input: {} },
+      },
+      {
+        type: 'content_block_delta',
+        index: call,
+        delta: { type: 'input_json_delta', partial_json: '' },
+      },
+      {
+        type: 'content_block_delta',
+        index: call,
+        delta: { type: 'input_json_delta', partial_json: JSON.stringify({ query }) },
+      },
+      { type: 'content_block_stop', index: call },
+      {
+        type: 'content_block_start',
+        index: result,
+        content_block: { type: 'web_search_tool_result', tool_use_id: id, content: results },
+      },
+      { type: 'content_block_stop', index: result },
+    );
+  }
+
   /** Closes whatever block is open; text held back for a stop sequence goes out first. */
   close(): void {
     const open = this.#open;
@@ -273,9 +315,7 @@ export class AnthropicStreamBuilder {
   }
 
   #openBlock(block: OpenBlock): void {
-    // A tool call left open as another block begins ends as any other: its input checked.
-    if (this.#open?.kind === 'tool_use') this.finishTool();
-    else this.close();
+    this.#closeForNext();
     if (this.#finished) return;
     this.#open = block;
     this.#nextIndex += 1;
@@ -303,6 +343,12 @@ export class AnthropicStreamBuilder {
         });
         break;
     }
+  }
+
+  /** A tool call left open as another block begins ends as any other: its input checked. */
+  #closeForNext(): void {
+    if (this.#open?.kind === 'tool_use') this.finishTool();
+    else this.close();
   }
 
   #emitText(text: string): void {
@@ -338,12 +384,15 @@ export class AnthropicStreamBuilder {
     stopSequence: string | null,
     reported: UpstreamUsage | undefined,
   ): void {
-    const usage = reported
-      ? toAnthropicUsage(reported)
-      : {
-          ...zeroUsage(this.#ctx.inputTokenEstimate),
-          output_tokens: estimateTokensOfChars(this.#outputChars),
-        };
+    const usage = withWebSearches(
+      reported
+        ? toAnthropicUsage(reported)
+        : {
+            ...zeroUsage(this.#ctx.inputTokenEstimate),
+            output_tokens: estimateTokensOfChars(this.#outputChars),
+          },
+      this.#webSearches,
+    );
     this.#push(
       { type: 'message_delta', delta: { stop_reason: reason, stop_sequence: stopSequence }, usage },
       { type: 'message_stop' },

@@ -4,15 +4,23 @@
  * only maps what arrived onto the AnthropicStreamBuilder, which owns the client's lifecycle.
  *
  * Blocks are keyed by output_index, never by item id (T1: some hosts rotate item ids); a tool's
- * id is the call_id announced first. Unknown events and item kinds are skipped (T15). A stream
- * that ends without a terminal event ends in an error, never a fake end_turn.
+ * id is the call_id announced first. A hosted web search goes out when its item is done (its
+ * query and sources are only complete then); its progress events, and unknown events and item
+ * kinds, are skipped (T15). A stream that ends without a terminal event ends in an error, never
+ * a fake end_turn.
  */
 import type { AnthropicErrorType } from '../protocol/anthropic-errors.ts';
 import type { AnthropicStreamEvent } from '../protocol/anthropic-wire.ts';
 import { toolUseIdFor, type AnswerContext } from './answer-context.ts';
 import { AnthropicStreamBuilder, type StreamOutcome } from './anthropic-stream.ts';
 import { answerFailure } from './errors.ts';
-import { asRecord, incompleteReason, summaryTexts } from './from-responses.ts';
+import {
+  asRecord,
+  incompleteReason,
+  serverToolUseId,
+  summaryTexts,
+  webSearchOf,
+} from './from-responses.ts';
 import { stopReason } from './stop-reason.ts';
 import {
   clientToolName,
@@ -175,6 +183,11 @@ export class ResponsesStreamTranslator {
       case 'message':
         if (this.#out.openKind === 'text') this.#out.close();
         break;
+      case 'web_search_call': {
+        const search = webSearchOf(item);
+        if (search) this.#out.webSearch(serverToolUseId(this.#ctx), search.query, search.results);
+        break;
+      }
       default:
     }
   }

@@ -2,17 +2,23 @@
  * OpenAI Responses body -> Anthropic message (non-streaming; PROTOCOL.md 3.3, 3.5, 3.6). Pure.
  * The non-streaming path is Claude Code's fallback after a stream error, so it is as complete
  * as the stream: text, refusals, tool calls (invalid arguments are an error, never an invented
- * input), reasoning carried in the thinking signature, emulated stop sequences, usage.
+ * input), reasoning carried in the thinking signature, emulated stop sequences, usage. A hosted
+ * web search becomes Anthropic's server_tool_use + web_search_tool_result pair (counted in
+ * usage.server_tool_use); its other actions (open_page, find_in_page) are dropped.
  */
 import { AnthropicError } from '../protocol/anthropic-errors.ts';
-import type { AnthropicContentBlock, AnthropicMessage } from '../protocol/anthropic-wire.ts';
+import type {
+  AnthropicContentBlock,
+  AnthropicMessage,
+  WebSearchResult,
+} from '../protocol/anthropic-wire.ts';
 import type { AnswerContext } from './answer-context.ts';
 import { answerFailure } from './errors.ts';
 import { encodeReasoningSignature } from './reasoning-signature.ts';
 import { cutAtStopSequence } from './stop-sequences.ts';
 import { stopReason } from './stop-reason.ts';
 import { toolUseBlocks } from './tool-use-blocks.ts';
-import { fromResponsesUsage, toAnthropicUsage, zeroUsage } from './usage.ts';
+import { fromResponsesUsage, toAnthropicUsage, withWebSearches, zeroUsage } from './usage.ts';
 
 type Json = Record<string, unknown>;
 
@@ -29,6 +35,7 @@ export function toAnthropicMessage(response: unknown, ctx: AnswerContext): Anthr
   let refusal = false;
   let toolUsed = false;
   let stopSequence: string | null = null;
+  let webSearches = 0;
   // A compatible server may repeat one call_id across calls; each block still needs its own id.
   const usedIds = new Set<string>();
   const atLimit = incompleteReason(body) === 'max_output_tokens';
@@ -69,6 +76,18 @@ export function toAnthropicMessage(response: unknown, ctx: AnswerContext): Anthr
         );
         toolUsed = true;
         break;
+      case 'web_search_call': {
+        // Not a tool use: the upstream already ran it, so the stop reason stays as it is.
+        const search = webSearchOf(item);
+        if (!search) break;
+        const id = serverToolUseId(ctx);
+        content.push(
+          { type: 'server_tool_use', id, name: 'web_search', input: { query: search.query } },
+          { type: 'web_search_tool_result', tool_use_id: id, content: search.results },
+        );
+        webSearches += 1;
+        break;
+      }
       default:
       // hosted tools and future item kinds: not ours to show (T15)
     }
@@ -88,8 +107,48 @@ export function toAnthropicMessage(response: unknown, ctx: AnswerContext): Anthr
       incomplete: incompleteReason(body),
     }),
     stop_sequence: stopSequence,
-    usage: usage ? toAnthropicUsage(usage) : zeroUsage(ctx.inputTokenEstimate),
+    usage: withWebSearches(
+      usage ? toAnthropicUsage(usage) : zeroUsage(ctx.inputTokenEstimate),
+      webSearches,
+    ),
   };
+}
+
+/** What a hosted web_search_call searched for and found. */
+export interface WebSearch {
+  readonly query: string;
+  readonly results: WebSearchResult[];
+}
+
+/**
+ * The search a web_search_call item ran, or undefined for its other actions (open_page,
+ * find_in_page): those read a page found earlier and have no result list to show. Sources come
+ * as bare URLs (with `include: ["web_search_call.action.sources"]`), so the title is the host,
+ * and there is no encrypted content or page age to give.
+ */
+export function webSearchOf(item: Json): WebSearch | undefined {
+  const action = asRecord(item['action']);
+  if (action['type'] !== 'search') return undefined;
+  const first = asArray(action['queries'])[0];
+  const query =
+    typeof action['query'] === 'string' ? action['query'] : typeof first === 'string' ? first : '';
+  const results = asArray(action['sources']).flatMap((source): WebSearchResult[] => {
+    const url = asRecord(source)['url'];
+    if (typeof url !== 'string') return []; // (`api` sources name a data feed, not a page)
+    return [
+      { type: 'web_search_result', url, title: hostOf(url), encrypted_content: '', page_age: null },
+    ];
+  });
+  return { query, results };
+}
+
+/** Anthropic's server tool ids read `srvtoolu_…`; the context's fresh ids are unique per message. */
+export function serverToolUseId(ctx: AnswerContext): string {
+  return `srvtoolu_${ctx.newToolUseId().replace(/^toolu_/, '')}`;
+}
+
+function hostOf(url: string): string {
+  return URL.canParse(url) ? new URL(url).hostname || url : url;
 }
 
 export function incompleteReason(response: Json): string | undefined {

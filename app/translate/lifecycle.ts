@@ -3,9 +3,20 @@
  * order, it reports every rule broken: one message_start first; blocks indexed 0,1,2… in order,
  * one open at a time; deltas only inside the open block and of its kind; tool input that parses;
  * every block closed before one message_delta; message_stop last — or an error event, after
- * which nothing. Used by the tests and, later, by the inspector.
+ * which nothing. A server_tool_use block is held to a tool_use's rules; a web_search_tool_result
+ * comes whole in its start and takes no delta. Used by the tests and, later, by the inspector.
  */
-type Kind = 'text' | 'tool_use' | 'thinking' | 'redacted_thinking' | 'other';
+type Kind = 'text' | 'tool_use' | 'thinking' | 'redacted_thinking' | 'result' | 'other';
+
+/** Block types whose rules are known; anything else (mcp_tool_use, …) is let through. */
+const blockKinds: Record<string, Kind> = {
+  text: 'text',
+  tool_use: 'tool_use',
+  server_tool_use: 'tool_use',
+  thinking: 'thinking',
+  redacted_thinking: 'redacted_thinking',
+  web_search_tool_result: 'result',
+};
 
 const deltaKinds: Record<string, Kind> = {
   text_delta: 'text',
@@ -94,11 +105,7 @@ export class LifecycleChecker {
     if (this.#open) fail(`block ${this.#open.index} still open`);
     if (index !== this.#nextIndex) fail(`index ${String(index)}, expected ${this.#nextIndex}`);
     const block = (record['content_block'] ?? {}) as Record<string, unknown>;
-    const type = block['type'];
-    const kind: Kind =
-      type === 'text' || type === 'tool_use' || type === 'thinking' || type === 'redacted_thinking'
-        ? type
-        : 'other';
+    const kind = blockKinds[String(block['type'])] ?? 'other';
     this.#open = { index: typeof index === 'number' ? index : -1, kind, json: '', signed: false };
     this.#nextIndex = (typeof index === 'number' ? index : this.#nextIndex) + 1;
   }

@@ -37,6 +37,15 @@ export function fromResponsesUsage(usage: unknown): UpstreamUsage | undefined {
   };
 }
 
+/**
+ * Counts the hosted web searches that ran upstream, as Anthropic does; left out when none ran,
+ * so an answer without a search keeps exactly the usage it had.
+ */
+export function withWebSearches(usage: AnthropicUsage, searches: number): AnthropicUsage {
+  if (searches === 0) return usage;
+  return { ...usage, server_tool_use: { web_search_requests: searches, web_fetch_requests: 0 } };
+}
+
 export function zeroUsage(inputEstimate = 0): AnthropicUsage {
   return {
     input_tokens: inputEstimate,

@@ -33,6 +33,7 @@ interface Item {
   encrypted_content?: string | null;
   summary?: { text: string }[];
   content?: { type: string; text?: string; refusal?: string }[];
+  action?: { type: string; query?: string; queries?: string[]; sources?: { url?: string }[] };
 }
 interface Usage {
   input_tokens: number;
@@ -137,7 +138,9 @@ const violations = (events: AnthropicStreamEvent[]): string[] =>
 type Block =
   | { type: 'text'; text: string }
   | { type: 'tool_use'; id: unknown; name: string; input: unknown }
-  | { type: 'thinking'; thinking: string; signature: unknown };
+  | { type: 'thinking'; thinking: string; signature: unknown }
+  | { type: 'server_tool_use'; id: unknown; name: string; input: unknown }
+  | { type: 'web_search_tool_result'; tool_use_id: unknown; content: unknown };
 
 const wellFormedId = /^[a-zA-Z0-9_-]+$/;
 
@@ -151,6 +154,42 @@ const carried = (item: Item | undefined): unknown => ({
   encryptedContent: item?.encrypted_content ?? null,
   summary: (item?.summary ?? []).map((part) => part.text),
 });
+
+/**
+ * A hosted web search that searched: Anthropic's server_tool_use + web_search_tool_result pair,
+ * titled by host (the sources are bare URLs); open_page and find_in_page show nothing (T15).
+ */
+function webSearchBlocks(item: Item | undefined): Block[] {
+  const action = item?.action;
+  if (action?.type !== 'search') return [];
+  const id = expect.stringMatching(/^srvtoolu_/);
+  const content = (action.sources ?? []).flatMap(({ url }) =>
+    url === undefined
+      ? []
+      : [
+          {
+            type: 'web_search_result',
+            url,
+            title: new URL(url).hostname,
+            encrypted_content: '',
+            page_age: null,
+          },
+        ],
+  );
+  return [
+    {
+      type: 'server_tool_use',
+      id,
+      name: 'web_search',
+      input: { query: action.query ?? action.queries?.[0] ?? '' },
+    },
+    { type: 'web_search_tool_result', tool_use_id: id, content },
+  ];
+}
+
+const searchesIn = (items: Iterable<Item | undefined>): number =>
+  [...items].filter((item) => item?.type === 'web_search_call' && item.action?.type === 'search')
+    .length;
 
 /** Empty arguments mean no arguments (T4). */
 const parsedArguments = (raw: string): unknown => JSON.parse(raw === '' ? '{}' : raw);
@@ -167,7 +206,12 @@ function append<K>(map: Map<K, string>, key: K, delta = ''): void {
  * (T1: commit to the id already emitted).
  */
 function expectedStreamBlocks(events: UpstreamEvent[]): Block[] {
-  const opened: { kind: Block['type']; at: number; part: number; item?: Item }[] = [];
+  const opened: {
+    kind: 'text' | 'tool_use' | 'thinking' | 'web_search';
+    at: number;
+    part: number;
+    item?: Item;
+  }[] = [];
   const texts = new Map<string, string>();
   const args = new Map<number, string>();
   const summaries = new Map<number, Map<number, string>>();
@@ -197,6 +241,9 @@ function expectedStreamBlocks(events: UpstreamEvent[]): Block[] {
       }
       case 'response.output_item.done':
         if (item) done.set(at, item);
+        // A web search goes out when done: only then are its query and sources known.
+        if (item?.type === 'web_search_call')
+          opened.push({ kind: 'web_search', at, part: 0, item });
         break;
       default:
     }
@@ -213,6 +260,8 @@ function expectedStreamBlocks(events: UpstreamEvent[]): Block[] {
           { type: 'tool_use', id: expectedToolId(item?.call_id), name: item?.name ?? '', input },
         ];
       }
+      case 'web_search':
+        return webSearchBlocks(item);
       case 'thinking': {
         const parts = [...(summaries.get(at) ?? new Map<number, string>())]
           .sort(([a], [b]) => a - b)
@@ -250,11 +299,13 @@ function emittedBlocks(events: AnthropicStreamEvent[]): Block[] {
     if (event.type === 'content_block_start') {
       const start = event.content_block;
       blocks[event.index] =
-        start.type === 'tool_use'
-          ? { type: 'tool_use', id: start.id, name: start.name, input: undefined }
+        start.type === 'tool_use' || start.type === 'server_tool_use'
+          ? { type: start.type, id: start.id, name: start.name, input: undefined }
           : start.type === 'thinking'
             ? { type: 'thinking', thinking: '', signature: '' }
-            : { type: 'text', text: '' };
+            : start.type === 'web_search_tool_result'
+              ? { ...start }
+              : { type: 'text', text: '' };
     } else if (event.type === 'content_block_delta') {
       const block = blocks[event.index];
       const delta = event.delta;
@@ -269,7 +320,9 @@ function emittedBlocks(events: AnthropicStreamEvent[]): Block[] {
     }
   }
   return blocks.map((block, index) =>
-    block.type === 'tool_use' ? { ...block, input: JSON.parse(json.get(index) ?? '') } : block,
+    block.type === 'tool_use' || block.type === 'server_tool_use'
+      ? { ...block, input: JSON.parse(json.get(index) ?? '') }
+      : block,
   );
 }
 
@@ -284,8 +337,11 @@ function expectedStopReason(response: ResponseBody, toolCalled: boolean): Anthro
   return toolCalled ? 'tool_use' : 'end_turn';
 }
 
-/** PROTOCOL.md 3.6: Anthropic's input count excludes the cached part. */
-function expectedUsage(usage: Usage): unknown {
+/**
+ * PROTOCOL.md 3.6: Anthropic's input count excludes the cached part. Hosted web searches are
+ * counted as Anthropic counts its own, and only when one ran.
+ */
+function expectedUsage(usage: Usage, searches = 0): unknown {
   const cached = usage.input_tokens_details?.cached_tokens ?? 0;
   const written = usage.input_tokens_details?.cache_write_tokens ?? 0;
   return {
@@ -293,6 +349,9 @@ function expectedUsage(usage: Usage): unknown {
     output_tokens: usage.output_tokens,
     cache_read_input_tokens: cached,
     cache_creation_input_tokens: written,
+    ...(searches > 0
+      ? { server_tool_use: { web_search_requests: searches, web_fetch_requests: 0 } }
+      : {}),
   };
 }
 
@@ -376,7 +435,12 @@ describe.skipIf(!available).each(streams)('stream %s', (file) => {
         },
       });
       if (terminal.response.usage) {
-        expect(messageDelta?.usage).toEqual(expectedUsage(terminal.response.usage));
+        const searches = searchesIn(
+          capture.flatMap((event) =>
+            event.type === 'response.output_item.done' ? [event.item] : [],
+          ),
+        );
+        expect(messageDelta?.usage).toEqual(expectedUsage(terminal.response.usage, searches));
       }
       expect(last).toEqual({ type: 'message_stop' });
     } else {
@@ -460,8 +524,10 @@ function expectedMessageBlocks(items: Item[]): Block[] {
           const text = part.type === 'refusal' ? part.refusal : part.text;
           return text ? [{ type: 'text', text }] : [];
         });
+      case 'web_search_call':
+        return webSearchBlocks(item);
       default:
-        return []; // hosted tools are not the client's (T15)
+        return []; // other hosted tools are not the client's (T15)
     }
   });
 }
@@ -519,7 +585,7 @@ function checkBody(body: ResponseBody): void {
     stop_sequence: null,
   });
   expect(decodedContent(message)).toEqual(expectedMessageBlocks(output));
-  if (body.usage) expect(message.usage).toEqual(expectedUsage(body.usage));
+  if (body.usage) expect(message.usage).toEqual(expectedUsage(body.usage, searchesIn(output)));
 }
 
 describe.skipIf(!available).each(bodies)('body %s', (file) => {
