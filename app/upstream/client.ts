@@ -78,9 +78,23 @@ export function clientForTarget(
     proxy,
     timeoutMs: settings.upstreamTimeoutMs,
     maxRetries: settings.upstreamMaxRetries,
-    headers: target.headers,
+    headers: withoutCompression(target.headers),
     ...(target.client === 'azure' ? { azure: { apiVersion: settings.azureApiVersion } } : {}),
   });
+}
+
+/**
+ * The configured headers without `accept-encoding`: the lean fetch undoes no compression (none is
+ * asked for), so a gzip body asked for in the settings would reach the SSE reader as noise.
+ */
+function withoutCompression(
+  headers: Readonly<Record<string, string>>,
+): Readonly<Record<string, string>> {
+  const names = Object.keys(headers);
+  if (!names.some((name) => name.toLowerCase() === 'accept-encoding')) return headers;
+  return Object.fromEntries(
+    Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'accept-encoding'),
+  );
 }
 
 /** The base URL without credentials or query, safe to show in /health and logs. */

@@ -1,7 +1,8 @@
 /**
  * text/event-stream -> messages (the WHATWG event-stream grammar), fed text as it arrives, in
  * chunks split anywhere. A pure state machine: lines end in LF, CRLF or a lone CR (a CR at the
- * end of a chunk waits to see whether an LF follows); `data` lines join with LF; comments and
+ * end of a chunk ends its line at once, and an LF opening the next chunk is then skipped, so a
+ * CRLF split between reads is one line end); `data` lines join with LF; comments and
  * the fields this proxy has no use for (`id`, `retry`) are skipped; a blank line dispatches.
  *
  * It exists because the `openai` SDK's stream iteration costs about 1.1 ms of CPU per
@@ -20,17 +21,17 @@ export class SseDecoder {
   /** The unfinished line, in the pieces it came in (joined only once it ends: a long line is
    * not rescanned at every chunk). Holds no line break. */
   #partial: string[] = [];
-  /** The last chunk ended in CR: the next may begin with its LF. */
-  #pendingCr = false;
+  /** The last chunk ended in CR, taken as a line end at once: an LF opening the next is its. */
+  #skipLf = false;
   #event: string | null = null;
   /** The data lines so far, joined with LF; undefined before the first. */
   #data: string | undefined;
 
   /** Messages completed by this chunk of text. */
   push(text: string): SseMessage[] {
-    let chunk = this.#pendingCr ? `\r${text}` : text;
-    this.#pendingCr = chunk.endsWith('\r');
-    if (this.#pendingCr) chunk = chunk.slice(0, -1);
+    const chunk = this.#skipLf && text.startsWith('\n') ? text.slice(1) : text;
+    // Not held back to see whether an LF follows: the event it ends goes out with this read.
+    this.#skipLf = chunk.endsWith('\r');
     if (!chunk.includes('\n') && !chunk.includes('\r')) {
       if (chunk !== '') this.#partial.push(chunk);
       return [];
@@ -54,7 +55,7 @@ export class SseDecoder {
   end(): SseMessage[] {
     const rest = this.#partial.join('');
     this.#partial = [];
-    this.#pendingCr = false;
+    this.#skipLf = false;
     const messages: SseMessage[] = [];
     for (const line of [rest, '']) {
       const message = this.#line(line, 0, line.length);

@@ -100,6 +100,7 @@ class EventReading {
     signal.addEventListener('abort', this.#onAbort, { once: true });
     const stream = takeEventStream(this.#response);
     if (stream) this.#body = this.#readNode(stream);
+    else if (isJson(this.#response)) this.#readJson();
     else if (this.#response.body) this.#body = this.#readWeb(this.#response.body);
     else this.#finish(new OpenAI.OpenAIError('The upstream answered a stream with no body.'));
   }
@@ -137,6 +138,28 @@ class EventReading {
         stream.destroy();
       },
     };
+  }
+
+  /**
+   * A JSON answer to a streaming call: an error some servers send with a 200, or a whole answer
+   * from a server that does not stream. Read as the SSE decoder it would be nothing, and the
+   * client would hear only that the stream ended early.
+   */
+  #readJson(): void {
+    const headers = this.#response.headers;
+    this.#response.json().then(
+      (data: unknown) => {
+        const error = errorField(data) as object | undefined;
+        const details = error ?? {
+          message:
+            'The upstream answered a streaming request with one JSON body: it does not stream. Check the base URL and upstreamApi.',
+        };
+        this.#finish(new OpenAI.APIError(undefined, details, undefined, headers));
+      },
+      (error: unknown) => {
+        this.#finish(error);
+      },
+    );
   }
 
   #readWeb(body: ReadableStream<Uint8Array>): BodySource {
@@ -277,6 +300,10 @@ function parse(messages: readonly SseMessage[], headers: Headers): Batch {
     texts.push(message.data);
   }
   return { events, texts, done: false };
+}
+
+function isJson(response: Response): boolean {
+  return (response.headers.get('content-type') ?? '').toLowerCase().includes('json');
 }
 
 /** A truthy `error` field, as the SDK tests it. */

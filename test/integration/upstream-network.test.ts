@@ -42,7 +42,10 @@ describe('providers', () => {
 
   it('sends the preset headers and the settings headers on every upstream request', async () => {
     const { mock, client } = await startTestProxy({
-      file: { provider: 'openrouter', upstreamHeaders: { 'x-gateway-team': 'platform' } },
+      file: {
+        provider: 'openrouter',
+        upstreamHeaders: { 'x-gateway-team': 'platform', 'Accept-Encoding': 'gzip' },
+      },
     });
     mock.enqueue({ output: [{ type: 'text', text: 'ok' }] });
     await client().messages.create(ask);
@@ -50,6 +53,8 @@ describe('providers', () => {
       'x-title': 'Parley',
       'x-gateway-team': 'platform',
     });
+    // Parley undoes no compression, so none may be asked for.
+    expect(mock.requests[0]?.headers).not.toHaveProperty('accept-encoding');
   });
 });
 

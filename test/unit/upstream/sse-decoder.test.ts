@@ -59,32 +59,32 @@ describe('SseDecoder: line endings', () => {
     ]);
   });
 
-  it('holds a CR at the end of a chunk until it knows whether an LF follows', () => {
+  it('takes a CR at the end of a chunk as a line end, and the LF opening the next as its own', () => {
     const decoder = new SseDecoder();
     expect(decoder.push('data: a\r')).toEqual([]);
-    // Had the CR been taken as a line ending on its own, this LF would be a blank line that
-    // dispatched `a` alone.
+    // Had that LF been read as a line end of its own, it would be a blank line that dispatched
+    // `a` alone.
     expect(decoder.push('\ndata: b\r\n\r\n')).toEqual([msg('a\nb')]);
     expect(decoder.end()).toEqual([]);
   });
 
-  it('holds a CR that may end a blank line, and takes it alone when no LF follows', () => {
+  it('dispatches a message whose blank line is a lone CR at the end of a chunk, at once', () => {
     const decoder = new SseDecoder();
-    expect(decoder.push('data: a\r\r')).toEqual([]);
-    expect(decoder.push('data: b\n\n')).toEqual([msg('a'), msg('b')]);
+    expect(decoder.push('data: a\r\r')).toEqual([msg('a')]);
+    expect(decoder.push('data: b\n\n')).toEqual([msg('b')]);
   });
 
   it('dispatches a CRLF blank line split between chunks exactly once', () => {
     const decoder = new SseDecoder();
-    expect(decoder.push('data: a\r\n\r')).toEqual([]);
-    expect(decoder.push('\n')).toEqual([msg('a')]);
+    expect(decoder.push('data: a\r\n\r')).toEqual([msg('a')]);
+    expect(decoder.push('\n')).toEqual([]);
     expect(decoder.push('\r\n')).toEqual([]);
     expect(decoder.end()).toEqual([]);
   });
 
-  it('takes a held CR as a line ending at end()', () => {
+  it('leaves nothing for end() after a chunk that ended in a CR', () => {
     const decoder = new SseDecoder();
-    expect(decoder.push('data: a\r\r')).toEqual([]);
+    expect(decoder.push('data: a\r')).toEqual([]);
     expect(decoder.end()).toEqual([msg('a')]);
   });
 

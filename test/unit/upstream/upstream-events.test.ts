@@ -177,6 +177,21 @@ describe('readUpstreamEvents: batches', () => {
     expect(batches).toEqual([[{ a: 1 }], [{ b: 2 }]]);
   });
 
+  it('reads a JSON answer to a streaming call as the error it carries, or says it does not stream', async () => {
+    const json = (body: unknown) =>
+      new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json' } });
+    const failure = await batchesOf(
+      json({ error: { message: 'Invalid key', code: 'auth' } }),
+    ).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(APIError);
+    expect((failure as APIError).message).toContain('Invalid key');
+    const whole = await batchesOf(json({ id: 'chatcmpl-1', choices: [] })).catch(
+      (error: unknown) => error,
+    );
+    expect(whole).toBeInstanceOf(APIError);
+    expect((whole as APIError).message).toContain('it does not stream');
+  });
+
   it('takes [DONE] with stray spaces around it as the end', async () => {
     expect(
       await batchesOf(responseOf(['data: {"a":1}\n\n', 'data:  [DONE] \n\n', 'data: {"b":2}\n\n'])),
