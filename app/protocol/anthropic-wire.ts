@@ -51,10 +51,15 @@ export interface WebSearchResult {
   encrypted_content: string;
   page_age: string | null;
 }
+/** What a search that did not run gives instead of results. */
+export interface WebSearchToolResultError {
+  type: 'web_search_tool_result_error';
+  error_code: 'unavailable';
+}
 export interface WebSearchToolResultBlock {
   type: 'web_search_tool_result';
   tool_use_id: string;
-  content: WebSearchResult[];
+  content: WebSearchResult[] | WebSearchToolResultError;
 }
 export type AnthropicContentBlock =
   TextBlock | ToolUseBlock | ThinkingBlock | ServerToolUseBlock | WebSearchToolResultBlock;

@@ -12,7 +12,7 @@ import type {
   AnthropicStopReason,
   AnthropicStreamEvent,
   AnthropicUsage,
-  WebSearchResult,
+  WebSearchToolResultBlock,
 } from '../protocol/anthropic-wire.ts';
 import { estimateTokensOfChars, type AnswerContext } from './answer-context.ts';
 import { encodeReasoningSignature, type CarriedReasoning } from './reasoning-signature.ts';
@@ -245,7 +245,7 @@ export class AnthropicStreamBuilder {
    * tool's is) and its web_search_tool_result block, whole in its start event as Anthropic sends
    * it. Not a tool use: the client runs nothing, so it does not make the stop reason tool_use.
    */
-  webSearch(id: string, query: string, results: WebSearchResult[]): void {
+  webSearch(id: string, query: string, results: WebSearchToolResultBlock['content']): void {
     if (this.#finished) return;
     this.#closeForNext();
     if (this.finished) return; // (a getter: an open tool's bad input may have ended the stream)

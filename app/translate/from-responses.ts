@@ -11,6 +11,7 @@ import type {
   AnthropicContentBlock,
   AnthropicMessage,
   WebSearchResult,
+  WebSearchToolResultBlock,
 } from '../protocol/anthropic-wire.ts';
 import type { AnswerContext } from './answer-context.ts';
 import { answerFailure } from './errors.ts';
@@ -117,7 +118,7 @@ export function toAnthropicMessage(response: unknown, ctx: AnswerContext): Anthr
 /** What a hosted web_search_call searched for and found. */
 export interface WebSearch {
   readonly query: string;
-  readonly results: WebSearchResult[];
+  readonly results: WebSearchToolResultBlock['content'];
 }
 
 /**
@@ -139,7 +140,12 @@ export function webSearchOf(item: Json): WebSearch | undefined {
       { type: 'web_search_result', url, title: hostOf(url), encrypted_content: '', page_age: null },
     ];
   });
-  return { query, results };
+  // A search that failed is not one that found nothing: Anthropic's error form says so.
+  const failed = item['status'] === 'failed' || item['status'] === 'incomplete';
+  return {
+    query,
+    results: failed ? { type: 'web_search_tool_result_error', error_code: 'unavailable' } : results,
+  };
 }
 
 /** Anthropic's server tool ids read `srvtoolu_…`; the context's fresh ids are unique per message. */

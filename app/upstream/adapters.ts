@@ -19,7 +19,7 @@ import { toChatRequest } from '../translate/to-chat-request.ts';
 import { toResponsesRequest, type TranslatedRequest } from '../translate/to-responses-request.ts';
 import type { ModelCapabilities } from './capabilities.ts';
 import { onBodySent, type BodySentListener } from './lean-fetch.ts';
-import { readUpstreamEvents, type BatchHandler } from './upstream-events.ts';
+import { jsonAnswerToStream, readUpstreamEvents, type BatchHandler } from './upstream-events.ts';
 
 export interface StreamTranslator {
   readonly finished: boolean;
@@ -36,7 +36,7 @@ export interface StreamTranslator {
  */
 export interface UpstreamStream {
   /** `onBytes`: every chunk that arrives, whole events or not (keep-alives count as life). */
-  read(onBatch: BatchHandler, onBytes?: () => void): Promise<void>;
+  read(onBatch: BatchHandler, onBytes: () => void): Promise<void>;
   readonly controller: AbortController;
 }
 
@@ -159,6 +159,9 @@ async function openStream(
   if (signal.aborted) abort();
   else signal.addEventListener('abort', abort, { once: true });
   const response = await call(controller.signal).asResponse();
+  // Thrown here, it is an HTTP error the client can act on: no headers have gone out yet.
+  const refusal = await jsonAnswerToStream(response);
+  if (refusal) throw refusal;
   return {
     read: (onBatch, onBytes) => readUpstreamEvents(response, controller, onBatch, onBytes),
     controller,

@@ -29,6 +29,8 @@ export class SseDecoder {
 
   /** Messages completed by this chunk of text. */
   push(text: string): SseMessage[] {
+    // An empty read (a web stream may deliver one) changes nothing, the pending LF skip included.
+    if (text === '') return [];
     const chunk = this.#skipLf && text.startsWith('\n') ? text.slice(1) : text;
     // Not held back to see whether an LF follows: the event it ends goes out with this read.
     this.#skipLf = chunk.endsWith('\r');

@@ -13,7 +13,7 @@
  * its end does not, and its connection goes back to the pool.
  */
 import type { Readable } from 'node:stream';
-import OpenAI from 'openai';
+import OpenAI, { type APIError } from 'openai';
 import { takeEventStream } from './lean-fetch.ts';
 import { SseDecoder, type SseMessage } from './sse-decoder.ts';
 
@@ -100,7 +100,6 @@ class EventReading {
     signal.addEventListener('abort', this.#onAbort, { once: true });
     const stream = takeEventStream(this.#response);
     if (stream) this.#body = this.#readNode(stream);
-    else if (isJson(this.#response)) this.#readJson();
     else if (this.#response.body) this.#body = this.#readWeb(this.#response.body);
     else this.#finish(new OpenAI.OpenAIError('The upstream answered a stream with no body.'));
   }
@@ -138,28 +137,6 @@ class EventReading {
         stream.destroy();
       },
     };
-  }
-
-  /**
-   * A JSON answer to a streaming call: an error some servers send with a 200, or a whole answer
-   * from a server that does not stream. Read as the SSE decoder it would be nothing, and the
-   * client would hear only that the stream ended early.
-   */
-  #readJson(): void {
-    const headers = this.#response.headers;
-    this.#response.json().then(
-      (data: unknown) => {
-        const error = errorField(data) as object | undefined;
-        const details = error ?? {
-          message:
-            'The upstream answered a streaming request with one JSON body: it does not stream. Check the base URL and upstreamApi.',
-        };
-        this.#finish(new OpenAI.APIError(undefined, details, undefined, headers));
-      },
-      (error: unknown) => {
-        this.#finish(error);
-      },
-    );
   }
 
   #readWeb(body: ReadableStream<Uint8Array>): BodySource {
@@ -302,8 +279,22 @@ function parse(messages: readonly SseMessage[], headers: Headers): Batch {
   return { events, texts, done: false };
 }
 
-function isJson(response: Response): boolean {
-  return (response.headers.get('content-type') ?? '').toLowerCase().includes('json');
+/**
+ * What a JSON answer to a streaming call means, before anything reaches the client: the error
+ * some servers send with a 200, or a server that does not stream. Read as an event stream it
+ * would be nothing, and the client would hear only that the stream ended early. Undefined for an
+ * answer that is not JSON.
+ */
+export async function jsonAnswerToStream(response: Response): Promise<APIError | undefined> {
+  if (!(response.headers.get('content-type') ?? '').toLowerCase().includes('json'))
+    return undefined;
+  const data: unknown = await response.json().catch(() => undefined);
+  const error = errorField(data) as object | undefined;
+  const details = error ?? {
+    message:
+      'The upstream answered a streaming request with one JSON body: it does not stream. Check the base URL and upstreamApi.',
+  };
+  return new OpenAI.APIError(undefined, details, undefined, response.headers);
 }
 
 /** A truthy `error` field, as the SDK tests it. */

@@ -251,6 +251,28 @@ describe.each(['responses', 'chat'] as const)('through the %s API', (api) => {
       expect(recorded).not.toContain('abc-secret-token');
     });
 
+    it('answers a stream request with an HTTP error when the upstream sends a JSON error with a 200', async () => {
+      const proxy = await startTestProxy();
+      proxy.mock.enqueue({
+        fault: {
+          kind: 'http-error',
+          status: 200,
+          body: openAiError('Model is warming up, try again', 'server_error', 'overloaded'),
+        },
+      });
+      const response = await fetch(`${proxy.proxy.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': TEST_PROXY_KEY },
+        body: JSON.stringify({ ...params, stream: true }),
+      });
+      expect(response.status).toBe(529);
+      expect(response.headers.get('content-type')).toContain('application/json');
+      expect(await response.json()).toMatchObject({
+        type: 'error',
+        error: { type: 'overloaded_error', message: expect.stringContaining('warming up') },
+      });
+    });
+
     it('says so when the upstream cannot be reached', async () => {
       const proxy = await startTestProxy({ file: { baseUrl: 'http://127.0.0.1:9/v1' } });
       const failure = await proxy

@@ -221,6 +221,17 @@ describe('a hosted web search, not streamed', () => {
     ]);
   });
 
+  it('gives a search that failed the error form, not an empty list of results', () => {
+    const message = toAnthropicMessage(
+      { status: 'completed', output: [{ ...searchItem, status: 'failed' }, messageItem] },
+      testAnswerContext(),
+    );
+    expect(message.content[1]).toMatchObject({
+      type: 'web_search_tool_result',
+      content: { type: 'web_search_tool_result_error', error_code: 'unavailable' },
+    });
+  });
+
   it('adds no server_tool_use usage when no search ran', () => {
     const message = toAnthropicMessage(
       { status: 'completed', output: [openPageItem, messageItem], usage },

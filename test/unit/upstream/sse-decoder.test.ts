@@ -68,6 +68,13 @@ describe('SseDecoder: line endings', () => {
     expect(decoder.end()).toEqual([]);
   });
 
+  it('keeps skipping the LF of a CRLF split by an empty read between its halves', () => {
+    const decoder = new SseDecoder();
+    expect(decoder.push('data: a\r')).toEqual([]);
+    expect(decoder.push('')).toEqual([]);
+    expect(decoder.push('\ndata: b\r\n\r\n')).toEqual([msg('a\nb')]);
+  });
+
   it('dispatches a message whose blank line is a lone CR at the end of a chunk, at once', () => {
     const decoder = new SseDecoder();
     expect(decoder.push('data: a\r\r')).toEqual([msg('a')]);

@@ -16,7 +16,11 @@ import { Stream } from 'openai/core/streaming';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Agent } from 'undici';
 import { eventStreamResponse, leanFetch } from '../../../app/upstream/lean-fetch.ts';
-import { readUpstreamEvents, type UpstreamBatch } from '../../../app/upstream/upstream-events.ts';
+import {
+  jsonAnswerToStream,
+  readUpstreamEvents,
+  type UpstreamBatch,
+} from '../../../app/upstream/upstream-events.ts';
 import { mulberry32, randomChunks } from '../../support/chunkings.ts';
 import { sharedFixturesAvailable, sharedFixturesDir } from '../../support/shared-fixtures.ts';
 import { parseSse } from '../../support/sse-reader.ts';
@@ -180,16 +184,14 @@ describe('readUpstreamEvents: batches', () => {
   it('reads a JSON answer to a streaming call as the error it carries, or says it does not stream', async () => {
     const json = (body: unknown) =>
       new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json' } });
-    const failure = await batchesOf(
+    const failure = await jsonAnswerToStream(
       json({ error: { message: 'Invalid key', code: 'auth' } }),
-    ).catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(APIError);
-    expect((failure as APIError).message).toContain('Invalid key');
-    const whole = await batchesOf(json({ id: 'chatcmpl-1', choices: [] })).catch(
-      (error: unknown) => error,
     );
-    expect(whole).toBeInstanceOf(APIError);
-    expect((whole as APIError).message).toContain('it does not stream');
+    expect(failure).toBeInstanceOf(APIError);
+    expect(failure?.message).toContain('Invalid key');
+    const whole = await jsonAnswerToStream(json({ id: 'chatcmpl-1', choices: [] }));
+    expect(whole?.message).toContain('it does not stream');
+    expect(await jsonAnswerToStream(responseOf(['data: {"a":1}\n\n']))).toBeUndefined();
   });
 
   it('takes [DONE] with stray spaces around it as the end', async () => {
