@@ -253,6 +253,10 @@ describe('--help and --version', () => {
     ]) {
       expect(stdout).toContain(flag);
     }
+    // The defaults it shows are the ones that apply: a provider brings its own API and URL.
+    expect(stdout).toMatch(/--model NAME .*PARLEY_MODEL \(gpt-5\.1\)/);
+    expect(stdout).toMatch(/--small-model NAME .*PARLEY_SMALL_MODEL \(gpt-5-mini\)/);
+    expect(stdout).toMatch(/OPENAI_BASE_URL \(the provider's\)/);
   });
 
   it('prints the package version and exits 0', async () => {
