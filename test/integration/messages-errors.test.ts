@@ -8,7 +8,12 @@ import { describe, expect, it } from 'vitest';
 import { lifecycleViolations } from '../../app/translate/lifecycle.ts';
 import { postForSse } from '../support/anthropic-sse.ts';
 import type { ScriptedTurn } from '../support/mock-openai/script.ts';
-import { TEST_PROXY_KEY, useTestProxies, type TestProxyOptions } from '../support/test-proxy.ts';
+import {
+  postWithKey,
+  TEST_PROXY_KEY,
+  useTestProxies,
+  type TestProxyOptions,
+} from '../support/test-proxy.ts';
 
 const startProxyOf = useTestProxies();
 const params = {
@@ -195,10 +200,9 @@ describe.each(['responses', 'chat'] as const)('through the %s API', (api) => {
           expect(apiError.headers?.get(name)).toBe(value);
 
         // Streaming: the upstream failed before answering, so the client gets the same HTTP error.
-        const streamed = await fetch(`${proxy.proxy.url}/v1/messages`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-api-key': TEST_PROXY_KEY },
-          body: JSON.stringify({ ...params, stream: true }),
+        const streamed = await postWithKey(`${proxy.proxy.url}/v1/messages`, {
+          ...params,
+          stream: true,
         });
         expect(streamed.status).toBe(errorCase.status);
         expect(await streamed.json()).toMatchObject({
@@ -219,10 +223,9 @@ describe.each(['responses', 'chat'] as const)('through the %s API', (api) => {
           headers: { 'retry-after': '3' },
         },
       });
-      const response = await fetch(`${proxy.proxy.url}/v1/messages`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': TEST_PROXY_KEY },
-        body: JSON.stringify({ ...params, stream: true }),
+      const response = await postWithKey(`${proxy.proxy.url}/v1/messages`, {
+        ...params,
+        stream: true,
       });
       expect(response.status).toBe(429);
       expect(response.headers.get('retry-after')).toBe('3');
@@ -260,10 +263,9 @@ describe.each(['responses', 'chat'] as const)('through the %s API', (api) => {
           body: openAiError('Model is warming up, try again', 'server_error', 'overloaded'),
         },
       });
-      const response = await fetch(`${proxy.proxy.url}/v1/messages`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': TEST_PROXY_KEY },
-        body: JSON.stringify({ ...params, stream: true }),
+      const response = await postWithKey(`${proxy.proxy.url}/v1/messages`, {
+        ...params,
+        stream: true,
       });
       expect(response.status).toBe(529);
       expect(response.headers.get('content-type')).toContain('application/json');
@@ -329,26 +331,31 @@ describe.each(['responses', 'chat'] as const)('through the %s API', (api) => {
       expect(JSON.stringify(frames)).not.toContain('end_turn');
     });
 
-    it('maps an upstream error event by its code', async () => {
+    /** The last frame of a stream whose upstream sent this error event after `afterEvents`. */
+    const lastFrameAfterErrorEvent = async (
+      error: { type: string; code: string; message: string },
+      afterEvents: number,
+    ) => {
       const proxy = await startTestProxy();
-      proxy.mock.enqueue({
-        ...partial,
-        fault: {
-          kind: 'error-event',
-          afterEvents: 8,
-          error: {
-            type: 'tokens',
-            code: 'rate_limit_exceeded',
-            message: 'Rate limit reached for tokens per min',
-          },
-        },
-      });
+      proxy.mock.enqueue({ ...partial, fault: { kind: 'error-event', afterEvents, error } });
       const { frames } = await postForSse(`${proxy.proxy.url}/v1/messages`, {
         ...params,
         stream: true,
       });
       expect(lifecycleViolations(frames)).toEqual([]);
-      expect(frames.at(-1)).toMatchObject({
+      return frames.at(-1);
+    };
+
+    it('maps an upstream error event by its code', async () => {
+      const last = await lastFrameAfterErrorEvent(
+        {
+          type: 'tokens',
+          code: 'rate_limit_exceeded',
+          message: 'Rate limit reached for tokens per min',
+        },
+        8,
+      );
+      expect(last).toMatchObject({
         event: 'error',
         data: {
           error: {
@@ -360,25 +367,15 @@ describe.each(['responses', 'chat'] as const)('through the %s API', (api) => {
     });
 
     it('words a context overflow reported mid-stream as Claude Code compacts on', async () => {
-      const proxy = await startTestProxy();
-      proxy.mock.enqueue({
-        ...partial,
-        fault: {
-          kind: 'error-event',
-          afterEvents: 2,
-          error: {
-            type: 'invalid_request_error',
-            code: 'context_length_exceeded',
-            message: 'Your input exceeds the context window of this model.',
-          },
+      const last = await lastFrameAfterErrorEvent(
+        {
+          type: 'invalid_request_error',
+          code: 'context_length_exceeded',
+          message: 'Your input exceeds the context window of this model.',
         },
-      });
-      const { frames } = await postForSse(`${proxy.proxy.url}/v1/messages`, {
-        ...params,
-        stream: true,
-      });
-      expect(lifecycleViolations(frames)).toEqual([]);
-      expect(frames.at(-1)).toMatchObject({
+        2,
+      );
+      expect(last).toMatchObject({
         event: 'error',
         data: {
           error: {

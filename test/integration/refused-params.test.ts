@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ScriptedTurn } from '../support/mock-openai/script.ts';
-import { TEST_PROXY_KEY, useTestProxies } from '../support/test-proxy.ts';
+import { postWithKey, useTestProxies } from '../support/test-proxy.ts';
 
 const startTestProxy = useTestProxies();
 
@@ -37,15 +37,11 @@ describe('a parameter the model refuses', () => {
     );
     // As Claude Code's Haiku calls send it (this SDK's types no longer list temperature).
     const ask = async () => {
-      const response = await fetch(`${proxy.url}/v1/messages`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': TEST_PROXY_KEY },
-        body: JSON.stringify({
-          model: 'claude-haiku-4-5-20251001',
-          max_tokens: 100,
-          temperature: 1,
-          messages: [{ role: 'user', content: 'hi' }],
-        }),
+      const response = await postWithKey(`${proxy.url}/v1/messages`, {
+        model: 'claude-haiku-4-5-20251001',
+        max_tokens: 100,
+        temperature: 1,
+        messages: [{ role: 'user', content: 'hi' }],
       });
       expect(response.status).toBe(200);
       return (await response.json()) as { content: unknown };

@@ -7,7 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { lifecycleViolations } from '../../app/translate/lifecycle.ts';
 import type { TrafficEvent } from '../../app/traffic/traffic-event.ts';
 import { postForSse } from '../support/anthropic-sse.ts';
-import { TEST_PROXY_KEY, TEST_UPSTREAM_KEY, useTestProxies } from '../support/test-proxy.ts';
+import {
+  postWithKey,
+  TEST_PROXY_KEY,
+  TEST_UPSTREAM_KEY,
+  useTestProxies,
+} from '../support/test-proxy.ts';
 
 const startTestProxy = useTestProxies();
 
@@ -130,12 +135,7 @@ describe('traffic recording', () => {
       max_tokens: 100,
       messages: [{ role: 'user', content: 'hi' }],
     };
-    const post = () =>
-      fetch(`${proxy.url}/v1/messages`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': TEST_PROXY_KEY },
-        body: JSON.stringify(body),
-      });
+    const post = () => postWithKey(`${proxy.url}/v1/messages`, body);
     const ok = await post();
     const limited = await post();
     const okEvents = eventsOf(proxy.traffic?.recent() ?? [], ok.headers.get('request-id') ?? '');
@@ -176,14 +176,10 @@ describe('traffic recording', () => {
       },
       { output: [{ type: 'text', text: 'second time' }] },
     );
-    const response = await fetch(`${proxy.url}/v1/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': TEST_PROXY_KEY },
-      body: JSON.stringify({
-        model: 'claude-opus-4-8',
-        max_tokens: 100,
-        messages: [{ role: 'user', content: 'hi' }],
-      }),
+    const response = await postWithKey(`${proxy.url}/v1/messages`, {
+      model: 'claude-opus-4-8',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'hi' }],
     });
     expect(response.status).toBe(200);
     const id = response.headers.get('request-id') ?? '';
@@ -198,10 +194,9 @@ describe('traffic recording', () => {
 
   it('records an invalid request as a failed exchange', async () => {
     const { proxy } = await startTestProxy();
-    const response = await fetch(`${proxy.url}/v1/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': TEST_PROXY_KEY },
-      body: JSON.stringify({ model: 'claude-opus-4-8', messages: [] }),
+    const response = await postWithKey(`${proxy.url}/v1/messages`, {
+      model: 'claude-opus-4-8',
+      messages: [],
     });
     const events = eventsOf(
       proxy.traffic?.recent() ?? [],
@@ -248,14 +243,10 @@ describe('traffic recording', () => {
         },
       },
     });
-    const response = await fetch(`${proxy.url}/v1/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': TEST_PROXY_KEY },
-      body: JSON.stringify({
-        model: 'claude-opus-4-8',
-        max_tokens: 100,
-        messages: [{ role: 'user', content: 'hi' }],
-      }),
+    const response = await postWithKey(`${proxy.url}/v1/messages`, {
+      model: 'claude-opus-4-8',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'hi' }],
     });
     expect(mock.requests[0]?.headers['cf-aig-authorization']).toBe(`Bearer ${gatewayKey}`);
     const answered = await response.text();
@@ -274,14 +265,10 @@ describe('traffic recording', () => {
         body: { error: { message: `Key ${TEST_UPSTREAM_KEY} is not allowed`, code: null } },
       },
     });
-    const response = await fetch(`${proxy.url}/v1/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': TEST_PROXY_KEY },
-      body: JSON.stringify({
-        model: 'claude-opus-4-8',
-        max_tokens: 100,
-        messages: [{ role: 'user', content: 'hi' }],
-      }),
+    const response = await postWithKey(`${proxy.url}/v1/messages`, {
+      model: 'claude-opus-4-8',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'hi' }],
     });
     expect(response.status).toBe(500);
     const answered = await response.text();
@@ -301,14 +288,10 @@ describe('traffic recording', () => {
       { output: [{ type: 'text', text: 'b' }], usage: { input: 1000, output: 100 } },
     );
     const post = async (model: string): Promise<string> => {
-      const response = await fetch(`${proxy.url}/v1/messages`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': TEST_PROXY_KEY },
-        body: JSON.stringify({
-          model,
-          max_tokens: 10,
-          messages: [{ role: 'user', content: 'hi' }],
-        }),
+      const response = await postWithKey(`${proxy.url}/v1/messages`, {
+        model,
+        max_tokens: 10,
+        messages: [{ role: 'user', content: 'hi' }],
       });
       return response.headers.get('request-id') ?? '';
     };

@@ -1,5 +1,5 @@
 /** Reads a whole Anthropic SSE body from Parley, frame by frame, for lifecycle checks. */
-import { TEST_PROXY_KEY } from './test-proxy.ts';
+import { postWithKey } from './test-proxy.ts';
 
 export interface SseFrame {
   readonly event: string;
@@ -13,11 +13,7 @@ export interface RawStream {
 }
 
 export async function postForSse(url: string, body: unknown): Promise<RawStream> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-api-key': TEST_PROXY_KEY },
-    body: JSON.stringify(body),
-  });
+  const response = await postWithKey(url, body);
   const text = await response.text();
   return { status: response.status, headers: response.headers, frames: parseFrames(text) };
 }

@@ -15,6 +15,15 @@ import { useTempDirs } from './temp-dir.ts';
 export const TEST_PROXY_KEY = 'test-key-proxy-0123456789';
 export const TEST_UPSTREAM_KEY = 'test-key-upstream-0123456789';
 
+/** POSTs a JSON body with the test proxy key, as a client other than the SDK would. */
+export function postWithKey(url: string, body: unknown): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': TEST_PROXY_KEY },
+    body: JSON.stringify(body),
+  });
+}
+
 export interface TestProxy {
   readonly proxy: ProxyHandle;
   readonly mock: MockUpstream;
