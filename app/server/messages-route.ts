@@ -156,6 +156,7 @@ function prepare(
   }
   const request = validation.value;
   const { upstreamModel, capabilities, price } = routed;
+  const refusalKey = refusalKeyOf(upstream, upstreamModel);
   if (price) recorder.costOf = (usage) => costUsd(price, usage);
   let translated: TranslatedRequest<object>;
   let promptTokens: number;
@@ -165,10 +166,7 @@ function prepare(
       capabilities,
       hash: sha256Hex,
     });
-    const learned = deps.refusedParams?.apply(
-      refusalKeyOf(upstream, upstreamModel),
-      translated.body,
-    );
+    const learned = deps.refusedParams?.apply(refusalKey, translated.body);
     if (learned !== undefined && learned !== translated.body)
       translated = { ...translated, body: learned };
     promptTokens = preflightTokens(translated.body, bodyBytes, upstreamModel, capabilities);
@@ -191,7 +189,7 @@ function prepare(
     upstreamModel,
     capabilities,
     translated,
-    refusalKey: refusalKeyOf(upstream, upstreamModel),
+    refusalKey,
     signal: controller.signal,
     recorder,
     onSend: recorder.enabled

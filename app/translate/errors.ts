@@ -123,10 +123,12 @@ export function streamErrorType(code: string | null | undefined): AnthropicError
   }
 }
 
+/** Quota does not come back by retrying; the SDKs honour x-should-retry. */
+const NO_RETRY: Readonly<Record<string, string>> = { 'x-should-retry': 'false' };
+
 function rateLimited(failure: UpstreamFailure, message: string): AnthropicError {
   if (failure.code === 'insufficient_quota') {
-    // Quota does not come back by retrying; the SDKs honour x-should-retry.
-    return new AnthropicError('rate_limit_error', message, { 'x-should-retry': 'false' });
+    return new AnthropicError('rate_limit_error', message, NO_RETRY);
   }
   return new AnthropicError(
     'rate_limit_error',
@@ -156,14 +158,10 @@ export function answerFailure(
   message: string,
   lead: string,
   answer: { readonly inputTokenEstimate: number; readonly contextWindow?: number | undefined },
-): { type: AnthropicErrorType; message: string; headers?: Record<string, string> } {
-  // Quota does not come back by retrying (an HTTP answer, the non-streaming one, says so).
+): { type: AnthropicErrorType; message: string; headers?: Readonly<Record<string, string>> } {
+  // An HTTP answer (the non-streaming one) says so in its headers.
   if (code === 'insufficient_quota') {
-    return {
-      type: 'rate_limit_error',
-      message: `${lead}: ${message}`,
-      headers: { 'x-should-retry': 'false' },
-    };
+    return { type: 'rate_limit_error', message: `${lead}: ${message}`, headers: NO_RETRY };
   }
   if (answer.contextWindow !== undefined && isContextOverflow({ code, message })) {
     return {
@@ -183,15 +181,14 @@ export const MIN_OUTPUT_ROOM = 1_024;
 /**
  * vLLM's refusal of an output that does not fit beside the prompt ("'max_tokens' or
  * 'max_completion_tokens' is too large: 32000. This model's maximum context length is 32768
- * tokens and your request has 18000 input tokens"): the window and the prompt, where it says.
+ * tokens and your request has 18000 input tokens"): the room the window leaves for output (NaN
+ * where the message does not say); undefined for any other message.
  */
-export function outputOverflow(
-  message: string,
-): { readonly window: number; readonly input: number } | undefined {
+export function outputRoom(message: string): number | undefined {
   if (!/\bmax_(completion_|output_)?tokens\b[^.]*\btoo large\b/i.test(message)) return undefined;
   const window = /maximum context length is (\d+)/i.exec(message)?.[1];
   const input = /(\d+) input tokens/i.exec(message)?.[1];
-  return { window: Number(window ?? Number.NaN), input: Number(input ?? Number.NaN) };
+  return Number(window ?? Number.NaN) - Number(input ?? Number.NaN);
 }
 
 /**
@@ -200,8 +197,8 @@ export function outputOverflow(
  */
 function isOutputTooLarge(failure: UpstreamFailure): boolean {
   if (failure.status === undefined || failure.status >= 500) return false;
-  const overflow = outputOverflow(failure.message);
-  return overflow !== undefined && !(overflow.window - overflow.input < MIN_OUTPUT_ROOM);
+  const room = outputRoom(failure.message);
+  return room !== undefined && !(room < MIN_OUTPUT_ROOM);
 }
 
 /** By its code or words; an HTTP answer only with a status that can mean it (or none: a stream). */

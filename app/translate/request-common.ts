@@ -1,16 +1,19 @@
 /**
  * What both request translators (Responses and Chat Completions) do the same way, so each rule
  * exists once: the system text without Claude Code's billing line, the output-token clamp, the
- * blocks of a message, and the tool names a request uses.
+ * blocks of a message, the tool names a request uses, what stands in for what the upstream cannot
+ * take, and the refusal of a server tool forced where it cannot run.
  */
 import type {
   ContentBlockParam,
   MessageParam,
   MessagesRequest,
+  ToolParam,
   UnknownBlockParam,
 } from '../protocol/messages-request.ts';
+import { AnthropicError } from '../protocol/anthropic-errors.ts';
 import type { ModelCapabilities } from '../upstream/capabilities.ts';
-import { toolNameMap, type ToolNameMap } from './tools.ts';
+import { isCustomTool, isWebSearchTool, toolNameMap, type ToolNameMap } from './tools.ts';
 
 /** Claude Code's per-request billing line: not an instruction, and it defeats prompt caching. */
 const BILLING_LINE_PREFIX = 'x-anthropic-billing-header:';
@@ -131,4 +134,26 @@ export function samplingFields(
     ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
     ...(request.top_p === undefined ? {} : { top_p: request.top_p }),
   };
+}
+
+/**
+ * A choice forcing a server tool that could not go upstream is refused: the model would answer
+ * from memory, and the client would take that for the tool's result (Claude Code's WebSearch
+ * hands it on as "Web search results").
+ */
+export function refuseForcedServerTool(
+  choice: MessagesRequest['tool_choice'],
+  declared: readonly ToolParam[],
+  sent: readonly { readonly type: string; readonly name?: string }[],
+  model: string,
+): void {
+  if (choice?.type !== 'tool') return;
+  const tool = declared.find((candidate) => candidate.name === choice.name);
+  if (tool === undefined || isCustomTool(tool)) return;
+  const kept = isWebSearchTool(tool) && sent.some((candidate) => candidate.type === 'web_search');
+  if (kept) return;
+  throw new AnthropicError(
+    'invalid_request_error',
+    `tool_choice: ${choice.name} (${tool.type}) is a server tool ${model} does not have here${isWebSearchTool(tool) ? ': web search needs the Responses API and a model with hosted web search' : ''}`,
+  );
 }

@@ -41,6 +41,7 @@ import {
   clampOutputTokens,
   imageLeftOut,
   pdfFilename,
+  refuseForcedServerTool,
   requestToolNames,
   samplingFields,
   systemText,
@@ -55,7 +56,7 @@ import {
   upstreamCallId,
   type ThoughtSignatureContent,
 } from './thought-signature.ts';
-import { refuseForcedServerTool, type TranslatedRequest } from './to-responses-request.ts';
+import type { TranslatedRequest } from './to-responses-request.ts';
 import { isCustomTool, toolArguments, toolParameters, upstreamToolName } from './tools.ts';
 
 export type ChatRequestBody = Omit<ChatCompletionCreateParamsNonStreaming, 'stream'>;
@@ -126,7 +127,7 @@ export function toChatRequest(
     else if (choice?.type === 'none') body.tool_choice = 'none';
     else if (choice?.type === 'tool') {
       const name = upstreamToolName(choice.name);
-      // A server tool of that name was dropped: naming it would be a 400.
+      // A name no tool that went upstream has (a server tool is refused above): a 400 upstream.
       if (tools.some((tool) => tool.type === 'function' && tool.function.name === name)) {
         body.tool_choice = { type: 'function', function: { name } };
       } else notes.push(`dropped tool_choice naming ${choice.name}: no tool of that name was sent`);
@@ -177,18 +178,19 @@ class ChatHistory {
   private readonly systemRole: 'system' | 'developer';
   private readonly dialect: ChatDialect;
   private readonly notes: string[];
-  private readonly model: { readonly model: string; readonly imageInput: boolean };
+  /** The model the history goes to, and whether it takes images. */
+  private readonly upstream: { readonly model: string; readonly imageInput: boolean };
 
   constructor(
     systemRole: 'system' | 'developer',
     dialect: ChatDialect,
     notes: string[],
-    model: { readonly model: string; readonly imageInput: boolean },
+    upstream: { readonly model: string; readonly imageInput: boolean },
   ) {
     this.systemRole = systemRole;
     this.dialect = dialect;
     this.notes = notes;
-    this.model = model;
+    this.upstream = upstream;
   }
 
   system(text: string): void {
@@ -317,24 +319,16 @@ class ChatHistory {
       }
     }
     const text = texts.join(block.is_error === true && typeof content === 'string' ? ' ' : '\n');
+    const callId = upstreamCallId(block.tool_use_id);
     if (!this.#unanswered.includes(block.tool_use_id)) {
       // A result for no call the upstream knows of would be a 400 as a tool message; it goes
       // with the user's own text, after the tool messages that must follow the calls directly.
-      this.notes.push(
-        `tool_result ${upstreamCallId(block.tool_use_id)} answers no call in the turn before it; sent as text`,
-      );
-      userParts.push({
-        type: 'text',
-        text: `Result of tool call ${upstreamCallId(block.tool_use_id)}:\n${text}`,
-      });
+      this.notes.push(`tool_result ${callId} answers no call in the turn before it; sent as text`);
+      userParts.push({ type: 'text', text: `Result of tool call ${callId}:\n${text}` });
       return;
     }
     this.#unanswered = this.#unanswered.filter((id) => id !== block.tool_use_id);
-    this.#messages.push({
-      role: 'tool',
-      tool_call_id: upstreamCallId(block.tool_use_id),
-      content: text,
-    });
+    this.#messages.push({ role: 'tool', tool_call_id: callId, content: text });
   }
 
   /** Calls left without a result would make the upstream reject the whole history. */
@@ -357,9 +351,9 @@ class ChatHistory {
         return [{ type: 'text', text: typed.text }];
       case 'image':
         return [
-          this.model.imageInput
+          this.upstream.imageInput
             ? imagePart(typed)
-            : { type: 'text', text: imageLeftOut(this.model.model, this.notes) },
+            : { type: 'text', text: imageLeftOut(this.upstream.model, this.notes) },
         ];
       case 'document':
         return [this.#documentPart(typed, where)];

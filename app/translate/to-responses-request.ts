@@ -30,7 +30,6 @@ import type {
   ToolParam,
   ToolResultBlockParam,
 } from '../protocol/messages-request.ts';
-import { AnthropicError } from '../protocol/anthropic-errors.ts';
 import type { ModelCapabilities } from '../upstream/capabilities.ts';
 import { effortFor } from './reasoning-effort.ts';
 import { decodeReasoningSignature } from './reasoning-signature.ts';
@@ -40,6 +39,7 @@ import {
   clampOutputTokens,
   imageLeftOut,
   pdfFilename,
+  refuseForcedServerTool,
   requestToolNames,
   samplingFields,
   systemText,
@@ -199,28 +199,6 @@ function stringsOf(value: unknown): string[] {
     : [];
 }
 
-/**
- * A choice forcing a server tool that could not go upstream is refused: the model would answer
- * from memory, and the client would take that for the tool's result (Claude Code's WebSearch
- * hands it on as "Web search results").
- */
-export function refuseForcedServerTool(
-  choice: MessagesRequest['tool_choice'],
-  declared: readonly ToolParam[],
-  sent: readonly { readonly type: string; readonly name?: string }[],
-  model: string,
-): void {
-  if (choice?.type !== 'tool') return;
-  const tool = declared.find((candidate) => candidate.name === choice.name);
-  if (tool === undefined || isCustomTool(tool)) return;
-  const kept = isWebSearchTool(tool) && sent.some((candidate) => candidate.type === 'web_search');
-  if (kept) return;
-  throw new AnthropicError(
-    'invalid_request_error',
-    `tool_choice: ${choice.name} (${tool.type}) is a server tool ${model} does not have here${isWebSearchTool(tool) ? ': web search needs the Responses API and a model with hosted web search' : ''}`,
-  );
-}
-
 /** A named tool must be one that went upstream; the hosted web search is named by its type. */
 function responsesToolChoice(
   choice: ToolChoice,
@@ -239,9 +217,9 @@ function responsesToolChoice(
       if (sent.some((tool) => tool.type === 'function' && tool.name === name)) {
         return { type: 'function', name };
       }
+      // refuseForcedServerTool has made sure that a search named here went upstream.
       const tool = declared.find((candidate) => candidate.name === choice.name);
-      const searchSent = sent.some((candidate) => candidate.type === 'web_search');
-      return tool && isWebSearchTool(tool) && searchSent
+      return tool && isWebSearchTool(tool)
         ? { type: 'allowed_tools', mode: 'required', tools: [{ type: 'web_search' }] }
         : undefined;
     }

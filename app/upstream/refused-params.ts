@@ -6,7 +6,7 @@
  * Each would otherwise fail every such request, with nothing the user could do in Claude Code.
  */
 import OpenAI from 'openai';
-import { MIN_OUTPUT_ROOM, outputOverflow } from '../translate/errors.ts';
+import { MIN_OUTPUT_ROOM, outputRoom } from '../translate/errors.ts';
 
 export type RefusableParam = 'temperature' | 'top_p' | 'reasoning.summary';
 
@@ -39,9 +39,7 @@ export class RefusedParams {
 
 /** What an upstream 400 names as refused, by its `param` or, where that is missing, its words. */
 export function refusedParam(error: unknown): RefusableParam | undefined {
-  if (!(error instanceof OpenAI.APIError) || (error.status !== 400 && error.status !== 422)) {
-    return undefined;
-  }
+  if (!isBadRequest(error)) return undefined;
   const param = typeof error.param === 'string' ? error.param : '';
   const message = error.message;
   if (param === 'reasoning.summary' || /verified to generate reasoning summaries/i.test(message)) {
@@ -75,13 +73,9 @@ export function withoutParam(body: object, param: RefusableParam): object {
  * is too small to answer in (then the prompt is too long, and the client should compact).
  */
 export function withOutputThatFits(error: unknown, sent: object): object | undefined {
-  if (!(error instanceof OpenAI.APIError) || (error.status !== 400 && error.status !== 422)) {
-    return undefined;
-  }
-  const overflow = outputOverflow(error.message);
-  if (!overflow) return undefined;
-  const room = overflow.window - overflow.input;
-  if (!Number.isInteger(room) || room < MIN_OUTPUT_ROOM) return undefined;
+  if (!isBadRequest(error)) return undefined;
+  const room = outputRoom(error.message);
+  if (room === undefined || !Number.isInteger(room) || room < MIN_OUTPUT_ROOM) return undefined;
   const record = sent as Record<string, unknown>;
   const field = OUTPUT_FIELDS.find((name) => typeof record[name] === 'number');
   if (field === undefined || (record[field] as number) <= room) return undefined;
@@ -89,3 +83,8 @@ export function withOutputThatFits(error: unknown, sent: object): object | undef
 }
 
 const OUTPUT_FIELDS = ['max_tokens', 'max_completion_tokens', 'max_output_tokens'] as const;
+
+/** A 400 (or 422) from the upstream: what a refused request looks like. */
+function isBadRequest(error: unknown): error is InstanceType<typeof OpenAI.APIError> {
+  return error instanceof OpenAI.APIError && (error.status === 400 || error.status === 422);
+}
